@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch/memlayout.h: the x86_64 virtual memory layout. Included from
+ * assembly and the linker script as well as C, so only plain defines.
+ *
+ *   0xffff800000000000  direct map of physical memory (2 MiB pages)
+ *   0xffffffff80000000  kernel image, phys 0x100000 at +0x100000
+ *
+ * The lower half is left to user space (issue: capability kernel).
+ */
+#ifndef AXL_ARCH_MEMLAYOUT_H
+#define AXL_ARCH_MEMLAYOUT_H
+
+#define KERNEL_VMA 0xffffffff80000000
+#define KERNEL_PHYS 0x100000
+#define KERNEL_DIRECT_MAP 0xffff800000000000
+/* The boot page tables direct-map this much; arch_paging_init maps all RAM. */
+#define BOOT_DIRECT_MAP_SIZE 0x100000000
+
+#define KSTACK_SIZE 16384 /* boot stack */
+#define IST_STACK_SIZE 8192
+
+#endif /* AXL_ARCH_MEMLAYOUT_H */

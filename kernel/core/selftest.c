@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * selftest.c: deliberate kernel failures for the scenarios that check the
+ * panic path (see selftest.h). Each test logs what it is about to do, so a
+ * scenario can compare the report with the intent.
+ */
+#include <arch.h>
+#include <cmdline.h>
+#include <klog.h>
+#include <kstring.h>
+#include <panic.h>
+#include <selftest.h>
+
+static __attribute__((noinline)) void selftest_early_fault(void)
+{
+    kinfo("selftest", "early-fault: executing ud2 before the full IDT is installed");
+    arch_selftest_invalid_opcode();
+}
+
+static __attribute__((noinline)) void selftest_kernel_pf(void)
+{
+    kinfo("selftest", "kernel-pf: writing to 0x%016llx from selftest_kernel_pf",
+          (unsigned long long)SELFTEST_PF_ADDR);
+    volatile uint64_t *volatile target = (volatile uint64_t *)(uintptr_t)SELFTEST_PF_ADDR;
+    *target = 0x1;
+}
+
+static volatile bool stop_recursion; /* never set: keeps the compiler from proving infinite recursion */
+
+/* Each level pins 512 bytes of stack; noinline keeps every level a real frame. */
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+    volatile uint8_t pad[512];
+
+    pad[depth % sizeof(pad)] = (uint8_t)depth;
+    if (stop_recursion) {
+        return 0;
+    }
+    return recurse(depth + 1) + pad[depth % sizeof(pad)];
+}
+
+static __attribute__((noinline)) void selftest_stack_overflow(void)
+{
+    kinfo("selftest", "stack-overflow: recursing until the boot stack runs into its guard page");
+    recurse(0);
+}
+
+static __attribute__((noinline)) void selftest_divide_error(void)
+{
+    kinfo("selftest", "divide-error: dividing by zero in kernel mode");
+    arch_selftest_divide_error();
+}
+
+static __attribute__((noinline)) void selftest_assert(void)
+{
+    kinfo("selftest", "assert: failing a kernel assertion");
+    int answer = 41;
+    KASSERT(answer == 42);
+}
+
+static __attribute__((noinline)) void selftest_nested_panic(void)
+{
+    kinfo("selftest", "nested-panic: a panic whose report path faults");
+    panic_selftest_nested = true;
+    kpanic(AXL_PANIC_ASSERT, "selftest nested-panic: first panic");
+}
+
+static const struct selftest {
+    const char *name;
+    enum selftest_stage stage;
+    void (*run)(void);
+} selftests[] = {
+    {"early-fault", SELFTEST_EARLY, selftest_early_fault},
+    {"kernel-pf", SELFTEST_LATE, selftest_kernel_pf},
+    {"stack-overflow", SELFTEST_LATE, selftest_stack_overflow},
+    {"divide-error", SELFTEST_LATE, selftest_divide_error},
+    {"assert", SELFTEST_LATE, selftest_assert},
+    {"nested-panic", SELFTEST_LATE, selftest_nested_panic},
+};
+
+static const struct selftest *selected;
+
+bool selftest_select(const char *cmdline)
+{
+    char name[32];
+
+    if (cmdline_get(cmdline, "selftest", name, sizeof(name)) < 0) {
+        return true;
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(selftests); i++) {
+        if (strcmp(name, selftests[i].name) == 0) {
+            selected = &selftests[i];
+            kinfo("selftest", "selected %s", name);
+            return true;
+        }
+    }
+    kerror("selftest", "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
+                       "divide-error assert nested-panic", name);
+    return false;
+}
+
+void selftest_run(enum selftest_stage stage)
+{
+    if (selected && selected->stage == stage) {
+        selected->run();
+        kerror("selftest", "%s returned instead of failing", selected->name);
+    }
+}
+
+bool selftest_selected(void) { return selected != NULL; }

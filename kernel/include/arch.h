@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arch.h: everything generic kernel code may ask of the architecture.
+ *
+ * core/, lib/ and panic/ include this header and never an arch/x86_64
+ * file directly. Each arch provides every function below (only x86_64
+ * exists). Unless said otherwise a function may be called with interrupts
+ * off, takes no lock and does not block.
+ */
+#ifndef AXL_ARCH_H
+#define AXL_ARCH_H
+
+#include "types.h"
+#include <arch/memlayout.h>
+#include <arch/trapframe.h>
+
+struct boot_info;
+struct pmm;
+
+/* --- early console (COM1), used by klog until user space owns the UART --- */
+void arch_console_init(void);
+void arch_console_putc(char c);
+
+/* --- time --- */
+/* Calibrates the timestamp counter; logs the result. Call once at boot. */
+void arch_time_init(void);
+/* Nanoseconds since arch_time_init (0 before it). */
+uint64_t arch_time_ns(void);
+
+/* --- CPU setup --- */
+/* Final GDT, TSS with IST stacks, full IDT, legacy PIC masked. */
+void arch_cpu_init(void);
+/* True once arch_cpu_init installed the full IDT. */
+bool arch_idt_is_full(void);
+
+/*
+ * Replaces the boot page tables: kernel image mapped with per-section
+ * rights and an unmapped guard page under the boot stack, a direct map of
+ * physical memory, no identity map. Page-table frames come from p.
+ */
+void arch_paging_init(struct pmm *p, const struct boot_info *bi);
+
+static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)(pa + KERNEL_DIRECT_MAP); }
+
+/* Physical extent of the loaded kernel image (linker symbols). */
+paddr_t arch_kernel_phys_start(void);
+paddr_t arch_kernel_phys_end(void);
+
+/* --- ending the machine --- */
+/* Halts this CPU forever with interrupts off. */
+NORETURN void arch_halt(void);
+/*
+ * Ends a scenario: writes code (enum axl_exit_code) to isa-debug-exit;
+ * when that device is absent, powers off through ACPI, then halts.
+ */
+NORETURN void arch_exit(int code);
+
+/* --- the panic path (see panic/kpanic.c) --- */
+/* Top of the panic path's own stack. */
+void *arch_panic_stack_top(void);
+/* Calls fn(arg) on the given stack; fn must not return. */
+NORETURN void arch_call_on_stack(void (*fn)(void *), void *arg, void *stack_top);
+/* Fills *f with the caller's registers (for kpanic without a trap). */
+void arch_capture_frame(struct trap_frame *f);
+/* Disables interrupts. */
+void arch_irq_disable(void);
+/* Polled UART output that assumes nothing about the console's state. */
+void arch_panic_putc(char c);
+/* VGA text-mode screen (80x25): clear it, write a cell. */
+void arch_vga_clear(uint8_t attr);
+void arch_vga_put(unsigned row, unsigned col, char c, uint8_t attr);
+/* Tells the host the guest panicked (pvpanic), if such a device exists. */
+void arch_notify_host_panic(void);
+/* Describes an exception vector for a report, e.g. "#PF page fault". */
+void arch_trap_describe(uint64_t vector, char *buf, size_t size);
+/* Prints the arch part of a report: trap, error bits, control and general registers. */
+void arch_panic_dump(const struct trap_frame *f, bool have_trap);
+/* True if addr lies in a known kernel stack (boot, IST or panic stack). */
+bool arch_addr_on_kernel_stack(uint64_t addr, uint64_t len);
+/* If addr is in a stack guard page, the stack's name, else NULL. */
+const char *arch_guard_page_owner(uint64_t addr);
+
+/* --- deliberate faults for the kernel self-tests (core/selftest.c) --- */
+void arch_selftest_invalid_opcode(void);
+void arch_selftest_divide_error(void);
+
+#endif /* AXL_ARCH_H */

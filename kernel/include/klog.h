@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * klog.h: the kernel log (lib/klog.c).
+ *
+ * One line per call, prefixed with a timestamp (seconds since boot) and a
+ * level, written with "\r\n" to the arch console (COM1). Callable with
+ * interrupts off; takes no lock (single CPU for now). Never blocks except
+ * on the UART's transmit-ready bit. Not used by kpanic, which has its own
+ * output path.
+ */
+#ifndef AXL_KLOG_H
+#define AXL_KLOG_H
+
+#include "types.h"
+
+enum klog_level { KLOG_ERROR, KLOG_WARN, KLOG_INFO, KLOG_DEBUG };
+
+void klog(enum klog_level level, const char *subsys, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+#define kerror(sub, ...) klog(KLOG_ERROR, sub, __VA_ARGS__)
+#define kwarn(sub, ...) klog(KLOG_WARN, sub, __VA_ARGS__)
+#define kinfo(sub, ...) klog(KLOG_INFO, sub, __VA_ARGS__)
+
+/* Number of lines logged at each level so far (boot summary, tests). */
+unsigned klog_count(enum klog_level level);
+
+#endif /* AXL_KLOG_H */

@@ -1,0 +1,1 @@
+"""Self-tests of the host-side Python tools (tools/axl, tools/axlpy)."""

@@ -1,0 +1,257 @@
+"""scenario.py: load and validate tests/scenarios/<name>/scenario.toml.
+
+Imported both by tools/axl and by the SCons build, which does
+    sys.path.insert(0, 'tools'); from axlpy import scenario
+    for s in scenario.load_all(root):   # uses s.name, s.dir, s.modules
+so this module only uses the standard library and has no import-time effects.
+
+Every problem with a scenario file raises ScenarioError naming the file.
+The format is summarised in `tools/axl scenarios --help`.
+"""
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import AxlError, display_path
+from . import abi
+
+SCENARIOS_DIR = Path("tests/scenarios")   # relative to the repository root
+SCENARIO_FILE = "scenario.toml"
+
+KNOWN_DEVICES = ("vga", "pvpanic")        # qemu.DEVICE_ARGS gives their flags
+DEFAULT_MEMORY = "256M"
+DEFAULT_TIMEOUT = 60.0
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_MEMORY = re.compile(r"[1-9][0-9]*[KMG]?\Z")   # QEMU -m; bare number = MiB
+
+_TOP_KEYS = ("description", "cmdline", "modules", "devices", "memory",
+             "timeout", "expect")
+_MODULE_KEYS = ("file", "args")
+_EXPECT_KEYS = ("exit", "serial", "forbid", "vga")
+
+
+class ScenarioError(AxlError):
+    """A scenario file is missing, malformed or inconsistent."""
+
+    def __init__(self, file, problem):
+        self.file = display_path(file)
+        self.problem = problem
+        super().__init__(f"{self.file}: {problem}")
+
+
+@dataclass(frozen=True)
+class Module:
+    file: str        # relative path inside the scenario dir (POSIX form)
+    args: str = ""   # module command line, after the path
+
+
+@dataclass(frozen=True)
+class Expect:
+    exit: str        # an exit-code name from exit.h (lowercase) or "pvpanic"
+    serial: tuple    # compiled regexes, must match serial lines in order
+    forbid: tuple    # compiled regexes no serial line may match
+    vga: tuple       # compiled regexes each matching some VGA screen line
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    dir: str          # absolute path of the scenario's source directory
+    file: str         # path of its scenario.toml
+    description: str
+    cmdline: str
+    modules: list     # of Module
+    devices: tuple    # of str, each in KNOWN_DEVICES
+    memory: str
+    timeout: float
+    expect: Expect
+
+
+_TOML_TYPES = {str: "a string", int: "an integer", float: "a float",
+               bool: "a boolean", list: "an array", dict: "a table"}
+
+
+def _kind(value):
+    return _TOML_TYPES.get(type(value), type(value).__name__)
+
+
+class _Parser:
+    """Validates one decoded scenario.toml; every failure names the file."""
+
+    def __init__(self, file, exit_names):
+        self.file = file
+        self.exit_names = exit_names
+
+    def fail(self, problem):
+        raise ScenarioError(self.file, problem)
+
+    def check_keys(self, table, allowed, where):
+        for key in table:
+            if key not in allowed:
+                self.fail(f"unknown key '{key}' in {where} "
+                          f"(allowed: {', '.join(allowed)})")
+
+    def get(self, table, key, types, what, default=None, required=False):
+        """table[key] checked against types (bool is never a number)."""
+        if key not in table:
+            if required:
+                self.fail(f"missing required key '{key}'")
+            return default
+        value = table[key]
+        if isinstance(value, bool) and bool not in types:
+            self.fail(f"'{key}' must be {what}, not {_kind(value)}")
+        if not isinstance(value, types):
+            self.fail(f"'{key}' must be {what}, not {_kind(value)}")
+        return value
+
+    def one_line(self, value, key):
+        if "\n" in value or "\r" in value:
+            self.fail(f"'{key}' must be a single line")
+        return value
+
+    def strings(self, table, key):
+        items = self.get(table, key, (list,), "an array of strings",
+                         default=[])
+        for i, item in enumerate(items):
+            if not isinstance(item, str):
+                self.fail(f"'{key}[{i}]' must be a string, not {_kind(item)}")
+        return items
+
+    def regexes(self, table, key):
+        patterns = []
+        for i, text in enumerate(self.strings(table, key)):
+            try:
+                patterns.append(re.compile(text))
+            except re.error as e:
+                self.fail(f"'expect.{key}[{i}]' is not a valid regex "
+                          f"{text!r}: {e}")
+        return tuple(patterns)
+
+    def module(self, scenario_dir, i, entry):
+        where = f"modules[{i}]"
+        if not isinstance(entry, dict):
+            self.fail(f"'{where}' must be a table like "
+                      f"{{ file = \"x.bin\", args = \"...\" }}, "
+                      f"not {_kind(entry)}")
+        self.check_keys(entry, _MODULE_KEYS, where)
+        file = self.get(entry, "file", (str,), "a string", required=True)
+        args = self.one_line(self.get(entry, "args", (str,), "a string",
+                                      default=""), f"{where}.args")
+        rel = PurePosixPath(file)
+        if not file or rel.is_absolute() or ".." in rel.parts:
+            self.fail(f"{where}: file {file!r} must be a relative path "
+                      f"inside the scenario directory")
+        if any(c.isspace() for c in file):
+            self.fail(f"{where}: file {file!r} contains whitespace, which "
+                      f"QEMU's -initrd cannot express (it starts the args)")
+        if not (Path(scenario_dir) / rel).is_file():
+            self.fail(f"{where}: module file {file!r} not found in "
+                      f"{display_path(scenario_dir)}")
+        return Module(file=str(rel), args=args)
+
+    def devices(self, table):
+        devices = self.strings(table, "devices")
+        for dev in devices:
+            if dev not in KNOWN_DEVICES:
+                self.fail(f"unknown device {dev!r} in 'devices' "
+                          f"(known: {', '.join(KNOWN_DEVICES)})")
+        if len(set(devices)) != len(devices):
+            self.fail("'devices' lists a device twice")
+        return tuple(devices)
+
+    def expect(self, table, devices):
+        if "expect" not in table:
+            self.fail("missing required table [expect]")
+        exp = self.get(table, "expect", (dict,), "a table")
+        self.check_keys(exp, _EXPECT_KEYS, "[expect]")
+        exit_name = self.get(exp, "exit", (str,), "a string", required=True)
+        if exit_name not in self.exit_names:
+            self.fail(f"expect.exit {exit_name!r} is not an exit name "
+                      f"(known: {', '.join(self.exit_names)})")
+        if exit_name == abi.PVPANIC and "pvpanic" not in devices:
+            self.fail("expect.exit = 'pvpanic' needs \"pvpanic\" in "
+                      "'devices'")
+        vga = self.regexes(exp, "vga")
+        if vga and not {"vga", "pvpanic"} <= set(devices):
+            self.fail("expect.vga needs both \"vga\" and \"pvpanic\" in "
+                      "'devices' (the screen is read after a pvpanic)")
+        return Expect(exit=exit_name, serial=self.regexes(exp, "serial"),
+                      forbid=self.regexes(exp, "forbid"), vga=vga)
+
+    def scenario(self, name, scenario_dir, data):
+        self.check_keys(data, _TOP_KEYS, "the top level")
+        description = self.get(data, "description", (str,), "a string",
+                               required=True)
+        if not description.strip():
+            self.fail("'description' must not be empty")
+        memory = self.get(data, "memory", (str,), "a string like \"256M\"",
+                          default=DEFAULT_MEMORY)
+        if not _MEMORY.match(memory):
+            self.fail(f"'memory' {memory!r} is not a size like \"256M\" or "
+                      f"\"1G\"")
+        timeout = self.get(data, "timeout", (int, float),
+                           "a number of seconds", default=DEFAULT_TIMEOUT)
+        if not timeout > 0:
+            self.fail("'timeout' must be a positive number of seconds")
+        modules = self.get(data, "modules", (list,), "an array of tables",
+                           default=[])
+        devices = self.devices(data)
+        return Scenario(
+            name=name,
+            dir=str(scenario_dir),
+            file=str(self.file),
+            description=self.one_line(description, "description"),
+            cmdline=self.one_line(self.get(data, "cmdline", (str,),
+                                           "a string", default=""),
+                                  "cmdline"),
+            modules=[self.module(scenario_dir, i, m)
+                     for i, m in enumerate(modules)],
+            devices=devices,
+            memory=memory,
+            timeout=float(timeout),
+            expect=self.expect(data, devices),
+        )
+
+
+def exit_names(codes):
+    """Valid values of expect.exit for an abi.ExitCodes table."""
+    return tuple(codes.names) + (abi.PVPANIC,)
+
+
+def load(scenario_dir, codes):
+    """Load <scenario_dir>/scenario.toml, validated against exit codes."""
+    scenario_dir = Path(scenario_dir).resolve()
+    file = scenario_dir / SCENARIO_FILE
+    name = scenario_dir.name
+    if not _NAME.match(name):
+        raise ScenarioError(scenario_dir, "scenario directory name must "
+                            "match [A-Za-z0-9][A-Za-z0-9._-]*")
+    try:
+        with open(file, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as e:
+        raise ScenarioError(file, f"cannot read: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(file, f"invalid TOML: {e}") from None
+    return _Parser(file, exit_names(codes)).scenario(name, scenario_dir,
+                                                     data)
+
+
+def load_all(root, codes=None):
+    """All scenarios under <root>/tests/scenarios, sorted by name.
+
+    Directories without a scenario.toml are skipped (room for shared files).
+    codes defaults to the exit-code table of the same repository.
+    """
+    root = Path(root)
+    if codes is None:
+        codes = abi.ExitCodes.for_root(root)
+    base = root / SCENARIOS_DIR
+    if not base.is_dir():
+        return []
+    dirs = sorted(d for d in base.iterdir()
+                  if d.is_dir() and (d / SCENARIO_FILE).is_file())
+    return [load(d, codes) for d in dirs]

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+"""SCons helpers for Axolotl, loaded as a tool (toolpath=['tools/scons']).
+
+Adds to every environment:
+  env.AxlKernel(name, sources, ldscript)  two-pass kernel link -> name.elf, name.elf32
+  env.AxlHostTest(name, sources)          a cmocka test program, and its run alias
+  env.AxlScenarioImage(scenario, kernel)  a scenario's boot modules, and its alias
+Quiet build lines unless V=1.
+"""
+import os
+import subprocess
+import sys
+
+import SCons.Action
+import SCons.Script
+
+sys.path.insert(0, os.path.dirname(__file__))
+import ksyms  # noqa: E402
+
+
+def _quiet(env):
+    if env.get('V') != '1':
+        for var, tag in [('CCCOMSTR', 'CC'), ('ASPPCOMSTR', 'AS'), ('LINKCOMSTR', 'LD'),
+                         ('ARCOMSTR', 'AR'), ('RANLIBCOMSTR', 'RANLIB'), ('INSTALLSTR', 'COPY')]:
+            env[var] = f'  {tag:6} $TARGET' if var != 'INSTALLSTR' else '  COPY   $TARGET'
+
+
+def _kernel(env, name, sources, ldscript):
+    """Links the kernel twice so it can carry its own symbol table (see ksyms.py)."""
+    objs = env.Object(sources)
+    empty = env.Object(f'{name}.ksyms_empty.o', '#kernel/panic/ksyms_empty.S')
+    lds = env.Command(f'{name}.ld', ldscript,
+                      SCons.Action.Action('$CC -E -P -x c $_CPPINCFLAGS -o $TARGET $SOURCE',
+                                          '  CPP    $TARGET' if env.get('V') != '1' else None))
+    link = '$LD $KLINKFLAGS -T ${SOURCES[0]} -o $TARGET ${SOURCES[1:]}'
+    link_str = '  LD     $TARGET' if env.get('V') != '1' else None
+    pass1 = env.Command(f'{name}.pass1.elf', lds + objs + empty, SCons.Action.Action(link, link_str))
+
+    def gen(target, source, env):
+        ksyms.gen_ksyms(env.subst('$NM'), str(source[0]), str(target[0]))
+    ksyms_s = env.Command(f'{name}.ksyms.S', pass1,
+                          SCons.Action.Action(gen, '  KSYMS  $TARGET'))
+    ksyms_o = env.Object(f'{name}.ksyms.o', ksyms_s)
+    elf = env.Command(f'{name}.elf', lds + objs + ksyms_o, SCons.Action.Action(link, link_str))
+
+    def check(target, source, env):
+        err = ksyms.check_link(env.subst('$NM'), str(source[1]), str(source[0]), str(target[0]))
+        if err:
+            print(f'error: {err}', file=sys.stderr)
+            return 1
+        return 0
+    elf32 = env.Command(f'{name}.elf32', [elf, pass1], [
+        SCons.Action.Action('$OBJCOPY -O elf32-i386 $SOURCE $TARGET',
+                            '  OBJCPY $TARGET' if env.get('V') != '1' else None),
+        SCons.Action.Action(check, '  CHECK  $TARGET (link passes agree, Multiboot header)')])
+    return elf + elf32
+
+
+def _run_test(target, source, env):
+    """Runs a test program with its output on the console; fails the build on failure."""
+    prog = str(source[0])
+    print(f'  RUN    {prog}', flush=True)
+    rc = subprocess.call([os.path.abspath(prog)])
+    if rc != 0:
+        print(f'error: {prog} exited with status {rc}', file=sys.stderr)
+    return rc
+
+
+def _host_test(env, name, sources):
+    prog = env.Program(name, sources)
+    run = env.Command(f'{name}.run', prog, SCons.Action.Action(_run_test, None))
+    env.AlwaysBuild(run)
+    return prog, run
+
+
+def _scenario_image(env, scen, kernel):
+    """Copies a scenario's modules next to each other under build/scenarios/<name>/."""
+    mods = []
+    for m in scen.modules:
+        mods += env.InstallAs(f'#build/scenarios/{scen.name}/{m.file}',
+                              os.path.join(scen.dir, m.file))
+    return env.Alias(f'scenario-{scen.name}', kernel + mods)
+
+
+def generate(env):
+    _quiet(env)
+    env.AddMethod(_kernel, 'AxlKernel')
+    env.AddMethod(_host_test, 'AxlHostTest')
+    env.AddMethod(_scenario_image, 'AxlScenarioImage')
+
+
+def exists(env):
+    return True
