@@ -5,6 +5,7 @@ Adds to every environment:
   env.AxlKernel(name, sources, ldscript)  two-pass kernel link -> name.elf, name.elf32
   env.AxlHostTest(name, sources)          a cmocka test program, and its run alias
   env.AxlScenarioImage(scenario, kernel)  a scenario's boot modules, and its alias
+  env.AxlScenarioIso(scenario, kernel32)  a GRUB ISO of a scenario (alias iso-<name>)
 Quiet build lines unless V=1.
 """
 import os
@@ -82,11 +83,52 @@ def _scenario_image(env, scen, kernel):
     return env.Alias(f'scenario-{scen.name}', kernel + mods)
 
 
+def _grub_cfg(scen):
+    """GRUB passes a module's arguments only, so each module line repeats its name first."""
+    lines = ['set timeout=0', 'set default=0', f'menuentry "Axolotl: {scen.name}" {{',
+             f'    multiboot /boot/kernel.elf32 {scen.cmdline}'.rstrip()]
+    for m in scen.modules:
+        name = os.path.basename(m.file)
+        lines.append(f'    module /boot/modules/{m.file} {name} {m.args}'.rstrip())
+    lines += ['    boot', '}']
+    return '\n'.join(lines) + '\n'
+
+
+def _scenario_iso(env, scen, kernel32):
+    """build/iso/<name>.iso: the same kernel and modules, booted by GRUB 2 instead of QEMU's loader."""
+    def build(target, source, env):
+        import shutil
+        import tempfile
+        if not shutil.which('grub-mkrescue') or not shutil.which('xorriso'):
+            print('error: building an ISO needs grub-mkrescue and xorriso: '
+                  'run tools/install-deps --iso (Debian: grub-pc-bin grub-common xorriso)', file=sys.stderr)
+            return 2
+        with tempfile.TemporaryDirectory() as root:
+            os.makedirs(os.path.join(root, 'boot', 'grub'))
+            shutil.copy(str(source[0]), os.path.join(root, 'boot', 'kernel.elf32'))
+            for m in scen.modules:
+                dst = os.path.join(root, 'boot', 'modules', m.file)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                shutil.copy(os.path.join(scen.dir, m.file), dst)
+            with open(os.path.join(root, 'boot', 'grub', 'grub.cfg'), 'w') as f:
+                f.write(_grub_cfg(scen))
+            r = subprocess.run(['grub-mkrescue', '-o', str(target[0]), root], capture_output=True, text=True)
+            if r.returncode != 0:
+                print(r.stderr, file=sys.stderr)
+            return r.returncode
+    sources = [kernel32] + [os.path.join(scen.dir, m.file) for m in scen.modules]
+    iso = env.Command(f'#build/iso/{scen.name}.iso', sources,
+                      SCons.Action.Action(build, '  ISO    $TARGET'))
+    env.Depends(iso, env.Value(_grub_cfg(scen)))
+    return env.Alias(f'iso-{scen.name}', iso)
+
+
 def generate(env):
     _quiet(env)
     env.AddMethod(_kernel, 'AxlKernel')
     env.AddMethod(_host_test, 'AxlHostTest')
     env.AddMethod(_scenario_image, 'AxlScenarioImage')
+    env.AddMethod(_scenario_iso, 'AxlScenarioIso')
 
 
 def exists(env):
