@@ -74,11 +74,16 @@ static void memory_init(struct boot_info *bi)
 static const char *region_type_name(uint32_t type)
 {
     switch (type) {
-    case 1: return "available";
-    case 3: return "ACPI reclaimable";
-    case 4: return "ACPI NVS";
-    case 5: return "bad RAM";
-    default: return "reserved";
+    case 1:
+        return "available";
+    case 3:
+        return "ACPI reclaimable";
+    case 4:
+        return "ACPI NVS";
+    case 5:
+        return "bad RAM";
+    default:
+        return "reserved";
     }
 }
 
@@ -90,10 +95,14 @@ static void report_boot(const struct boot_info *bi)
               (unsigned long long)(r->base + r->len), region_type_name(r->type),
               (unsigned long long)(r->len / 1024));
     }
-    kinfo("memory", "%llu MiB usable in %u regions; kernel 0x%llx-0x%llx (%llu KiB); %llu frames free (%llu MiB)",
-          (unsigned long long)(bi->usable_bytes >> 20), bi->nregions, (unsigned long long)bi->kernel_start,
-          (unsigned long long)bi->kernel_end, (unsigned long long)((bi->kernel_end - bi->kernel_start) / 1024),
-          (unsigned long long)pmm_free_frames(&pmm), (unsigned long long)(pmm_free_frames(&pmm) >> 8));
+    kinfo("memory",
+          "%llu MiB usable in %u regions; kernel 0x%llx-0x%llx (%llu KiB); %llu frames free (%llu "
+          "MiB)",
+          (unsigned long long)(bi->usable_bytes >> 20), bi->nregions,
+          (unsigned long long)bi->kernel_start, (unsigned long long)bi->kernel_end,
+          (unsigned long long)((bi->kernel_end - bi->kernel_start) / 1024),
+          (unsigned long long)pmm_free_frames(&pmm),
+          (unsigned long long)(pmm_free_frames(&pmm) >> 8));
     kinfo("modules", "%u boot module%s", bi->nmodules, bi->nmodules == 1 ? "" : "s");
     for (unsigned i = 0; i < bi->nmodules; i++) {
         const struct boot_module *m = &bi->modules[i];
@@ -112,8 +121,8 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     arch_console_init();
     kinfo("boot", "Axolotl %s, a capability microkernel that regrows its drivers", AXL_VERSION);
     arch_time_init();
-    if (boot_parse_multiboot(&reader, mb_magic, mb_info, arch_kernel_phys_start(), arch_kernel_phys_end(),
-                             &boot_info, boot_log) != BOOT_OK) {
+    if (boot_parse_multiboot(&reader, mb_magic, mb_info, arch_kernel_phys_start(),
+                             arch_kernel_phys_end(), &boot_info, boot_log) != BOOT_OK) {
         boot_refuse("the boot loader's information is unusable (see the line above)");
     }
     kinfo("boot", "loader '%s', command line '%s'", boot_info.loader, boot_info.cmdline);

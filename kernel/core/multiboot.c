@@ -58,7 +58,8 @@ static int read_string(const struct phys_reader *rd, paddr_t phys, char *buf, bo
         const char *c = rd->map(rd->ctx, phys + (paddr_t)n, 1);
         if (!c) {
             if (n == 0) {
-                blog(log, LOG_WARN, "%s at 0x%llx is not readable; ignored", what, (unsigned long long)phys);
+                blog(log, LOG_WARN, "%s at 0x%llx is not readable; ignored", what,
+                     (unsigned long long)phys);
                 return -1;
             }
             blog(log, LOG_WARN, "%s at 0x%llx runs into unreadable memory; cut at %d bytes", what,
@@ -71,24 +72,27 @@ static int read_string(const struct phys_reader *rd, paddr_t phys, char *buf, bo
         buf[n] = *c;
     }
     if (n == BOOT_MAX_STRING - 1) {
-        blog(log, LOG_WARN, "%s at 0x%llx is longer than %d bytes; cut", what, (unsigned long long)phys,
-             BOOT_MAX_STRING - 1);
+        blog(log, LOG_WARN, "%s at 0x%llx is longer than %d bytes; cut", what,
+             (unsigned long long)phys, BOOT_MAX_STRING - 1);
     }
     buf[n] = '\0';
     return n;
 }
 
-static void add_region(struct boot_info *bi, paddr_t base, uint64_t len, uint32_t type, boot_log_fn log)
+static void add_region(struct boot_info *bi, paddr_t base, uint64_t len, uint32_t type,
+                       boot_log_fn log)
 {
     if (len == 0) {
         return;
     }
     if (base + len < base) {
-        blog(log, LOG_WARN, "memory map entry at 0x%llx wraps past 2^64; clipped", (unsigned long long)base);
+        blog(log, LOG_WARN, "memory map entry at 0x%llx wraps past 2^64; clipped",
+             (unsigned long long)base);
         len = UINT64_MAX - base;
     }
     if (bi->nregions == BOOT_MAX_REGIONS) {
-        blog(log, LOG_WARN, "memory map has more than %d entries; the rest are ignored", BOOT_MAX_REGIONS);
+        blog(log, LOG_WARN, "memory map has more than %d entries; the rest are ignored",
+             BOOT_MAX_REGIONS);
         bi->nregions++; /* warn once: the count now marks "overflowed" */
         return;
     }
@@ -113,7 +117,8 @@ static bool parse_mmap(const struct phys_reader *rd, const struct mb_info *mi, s
         const uint32_t *sizep = rd->map(rd->ctx, (paddr_t)mi->mmap_addr + off, 4);
         uint32_t size = *sizep;
         if (size < 20) {
-            blog(log, LOG_WARN, "memory map entry %u has size %u (< 20); the rest of the map is ignored", idx,
+            blog(log, LOG_WARN,
+                 "memory map entry %u has size %u (< 20); the rest of the map is ignored", idx,
                  size);
             break;
         }
@@ -195,47 +200,53 @@ static bool module_acceptable(const struct boot_info *bi, unsigned i, const stru
                               boot_log_fn log)
 {
     if (m->end < m->start) {
-        blog(log, LOG_WARN, "module %u (%s) ends at 0x%llx before it starts at 0x%llx; ignored", i, m->name,
-             (unsigned long long)m->end, (unsigned long long)m->start);
+        blog(log, LOG_WARN, "module %u (%s) ends at 0x%llx before it starts at 0x%llx; ignored", i,
+             m->name, (unsigned long long)m->end, (unsigned long long)m->start);
         return false;
     }
     if (!boot_range_is_ram(bi, m->start, m->end)) {
-        blog(log, LOG_WARN, "module %u (%s) at 0x%llx-0x%llx lies outside available RAM (RAM ends at 0x%llx); ignored",
+        blog(log, LOG_WARN,
+             "module %u (%s) at 0x%llx-0x%llx lies outside available RAM (RAM ends at 0x%llx); "
+             "ignored",
              i, m->name, (unsigned long long)m->start, (unsigned long long)m->end,
              (unsigned long long)bi->mem_top);
         return false;
     }
     if (overlaps(m->start, m->end, bi->kernel_start, bi->kernel_end)) {
-        blog(log, LOG_WARN, "module %u (%s) at 0x%llx-0x%llx overlaps the kernel image; ignored", i, m->name,
-             (unsigned long long)m->start, (unsigned long long)m->end);
+        blog(log, LOG_WARN, "module %u (%s) at 0x%llx-0x%llx overlaps the kernel image; ignored", i,
+             m->name, (unsigned long long)m->start, (unsigned long long)m->end);
         return false;
     }
     for (unsigned j = 0; j < bi->nmodules; j++) {
         if (overlaps(m->start, m->end, bi->modules[j].start, bi->modules[j].end)) {
-            blog(log, LOG_WARN, "module %u (%s) overlaps module %s; ignored", i, m->name, bi->modules[j].name);
+            blog(log, LOG_WARN, "module %u (%s) overlaps module %s; ignored", i, m->name,
+                 bi->modules[j].name);
             return false;
         }
     }
     return true;
 }
 
-static void parse_modules(const struct phys_reader *rd, const struct mb_info *mi, struct boot_info *bi,
-                          boot_log_fn log)
+static void parse_modules(const struct phys_reader *rd, const struct mb_info *mi,
+                          struct boot_info *bi, boot_log_fn log)
 {
     uint32_t count = mi->mods_count;
     char str[BOOT_MAX_STRING];
 
     if (count > BOOT_MAX_MODULES) {
-        blog(log, LOG_WARN, "%u boot modules given; only the first %d are used", count, BOOT_MAX_MODULES);
+        blog(log, LOG_WARN, "%u boot modules given; only the first %d are used", count,
+             BOOT_MAX_MODULES);
         count = BOOT_MAX_MODULES;
     }
     if (count && !rd->map(rd->ctx, mi->mods_addr, (uint64_t)count * sizeof(struct mb_module))) {
-        blog(log, LOG_WARN, "module list at 0x%x is not readable; no modules loaded", mi->mods_addr);
+        blog(log, LOG_WARN, "module list at 0x%x is not readable; no modules loaded",
+             mi->mods_addr);
         return;
     }
     for (uint32_t i = 0; i < count; i++) {
         struct mb_module raw;
-        memcpy(&raw, rd->map(rd->ctx, (paddr_t)mi->mods_addr + i * sizeof(raw), sizeof(raw)), sizeof(raw));
+        memcpy(&raw, rd->map(rd->ctx, (paddr_t)mi->mods_addr + i * sizeof(raw), sizeof(raw)),
+               sizeof(raw));
         struct boot_module m = {.start = raw.mod_start, .end = raw.mod_end};
         if (read_string(rd, raw.string, str, log, "module string") < 0) {
             str[0] = '\0';
@@ -248,8 +259,9 @@ static void parse_modules(const struct phys_reader *rd, const struct mb_info *mi
     }
 }
 
-int boot_parse_multiboot(const struct phys_reader *rd, uint32_t magic, paddr_t mbi, paddr_t kernel_start,
-                         paddr_t kernel_end, struct boot_info *bi, boot_log_fn log)
+int boot_parse_multiboot(const struct phys_reader *rd, uint32_t magic, paddr_t mbi,
+                         paddr_t kernel_start, paddr_t kernel_end, struct boot_info *bi,
+                         boot_log_fn log)
 {
     char str[BOOT_MAX_STRING];
     struct mb_info mi;
@@ -261,32 +273,36 @@ int boot_parse_multiboot(const struct phys_reader *rd, uint32_t magic, paddr_t m
     bi->kernel_end = kernel_end;
     bi->reserved_end = kernel_end;
     if (magic != MB_BOOT_MAGIC) {
-        blog(log, LOG_ERROR, "not started by a Multiboot loader: EAX was 0x%08x, expected 0x%08x", magic,
-             MB_BOOT_MAGIC);
+        blog(log, LOG_ERROR, "not started by a Multiboot loader: EAX was 0x%08x, expected 0x%08x",
+             magic, MB_BOOT_MAGIC);
         return BOOT_E_MAGIC;
     }
     const struct mb_info *p = rd->map(rd->ctx, mbi, sizeof(mi));
     if (!p) {
-        blog(log, LOG_ERROR, "the Multiboot info at 0x%llx is not readable", (unsigned long long)mbi);
+        blog(log, LOG_ERROR, "the Multiboot info at 0x%llx is not readable",
+             (unsigned long long)mbi);
         return BOOT_E_NOINFO;
     }
     memcpy(&mi, p, sizeof(mi)); /* one snapshot: later checks and uses see the same values */
 
-    if ((mi.flags & MB_INFO_CMDLINE) && read_string(rd, mi.cmdline, str, log, "command line") >= 0) {
+    if ((mi.flags & MB_INFO_CMDLINE) &&
+        read_string(rd, mi.cmdline, str, log, "command line") >= 0) {
         bi->cmdline = pool_add(bi, str, strlen(str));
     }
-    if ((mi.flags & MB_INFO_LOADER) && read_string(rd, mi.boot_loader_name, str, log, "boot loader name") >= 0) {
+    if ((mi.flags & MB_INFO_LOADER) &&
+        read_string(rd, mi.boot_loader_name, str, log, "boot loader name") >= 0) {
         bi->loader = pool_add(bi, str, strlen(str));
     }
     if (!(mi.flags & MB_INFO_MMAP) || !parse_mmap(rd, &mi, bi, log) || bi->nregions == 0) {
         if (!(mi.flags & MB_INFO_MEM)) {
             blog(log, LOG_ERROR,
-                 "the Multiboot info (flags 0x%x) has no memory map and no memory size: cannot find RAM",
+                 "the Multiboot info (flags 0x%x) has no memory map and no memory size: cannot "
+                 "find RAM",
                  mi.flags);
             return BOOT_E_NOMEM;
         }
-        blog(log, LOG_WARN, "no usable memory map; using mem_lower=%u KiB and mem_upper=%u KiB", mi.mem_lower,
-             mi.mem_upper);
+        blog(log, LOG_WARN, "no usable memory map; using mem_lower=%u KiB and mem_upper=%u KiB",
+             mi.mem_lower, mi.mem_upper);
         bi->nregions = 0;
         add_region(bi, 0, (uint64_t)mi.mem_lower * 1024, BOOT_MEM_AVAILABLE, log);
         add_region(bi, 0x100000, (uint64_t)mi.mem_upper * 1024, BOOT_MEM_AVAILABLE, log);

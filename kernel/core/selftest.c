@@ -25,7 +25,8 @@ static __attribute__((noinline)) void selftest_kernel_pf(void)
     *target = 0x1;
 }
 
-static volatile bool stop_recursion; /* never set: keeps the compiler from proving infinite recursion */
+static volatile bool
+    stop_recursion; /* never set: keeps the compiler from proving infinite recursion */
 
 /* Each level pins 512 bytes of stack; noinline keeps every level a real frame. */
 static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
@@ -94,8 +95,10 @@ bool selftest_select(const char *cmdline)
             return true;
         }
     }
-    kerror("selftest", "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
-                       "divide-error assert nested-panic", name);
+    kerror("selftest",
+           "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
+           "divide-error assert nested-panic",
+           name);
     return false;
 }
 

@@ -37,13 +37,11 @@ const char *panic_symbolize(uint64_t addr, char *buf, size_t size);
 /* Set by the nested-panic self-test: the panic path faults on purpose. */
 extern volatile bool panic_selftest_nested;
 
-
-#define KASSERT(cond)                                                          \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            kpanic(AXL_PANIC_ASSERT, "assertion '%s' failed at %s:%d", #cond,  \
-                   __FILE__, __LINE__);                                        \
-        }                                                                      \
+#define KASSERT(cond)                                                                              \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            kpanic(AXL_PANIC_ASSERT, "assertion '%s' failed at %s:%d", #cond, __FILE__, __LINE__); \
+        }                                                                                          \
     } while (0)
 
 #endif /* AXL_PANIC_H */

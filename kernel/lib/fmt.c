@@ -64,8 +64,8 @@ static void out_number(struct out *o, const struct spec *sp, const char *prefix,
     }
 }
 
-static void fmt_unsigned(struct out *o, const struct spec *sp, uintmax_t v, unsigned base, bool upper,
-                         const char *prefix)
+static void fmt_unsigned(struct out *o, const struct spec *sp, uintmax_t v, unsigned base,
+                         bool upper, const char *prefix)
 {
     const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[24];
@@ -168,28 +168,44 @@ static const char *parse_spec(const char *f, struct spec *sp, enum len_mod *len,
 static intmax_t arg_signed(enum len_mod len, va_list *ap)
 {
     switch (len) {
-    case LEN_CHAR: return (signed char)va_arg(*ap, int);
-    case LEN_SHORT: return (short)va_arg(*ap, int);
-    case LEN_LONG: return va_arg(*ap, long);
-    case LEN_LLONG: return va_arg(*ap, long long);
-    case LEN_SIZE: return (intmax_t)va_arg(*ap, size_t);
-    case LEN_PTRDIFF: return va_arg(*ap, ptrdiff_t);
-    case LEN_MAX: return va_arg(*ap, intmax_t);
-    default: return va_arg(*ap, int);
+    case LEN_CHAR:
+        return (signed char)va_arg(*ap, int);
+    case LEN_SHORT:
+        return (short)va_arg(*ap, int);
+    case LEN_LONG:
+        return va_arg(*ap, long);
+    case LEN_LLONG:
+        return va_arg(*ap, long long);
+    case LEN_SIZE:
+        return (intmax_t)va_arg(*ap, size_t);
+    case LEN_PTRDIFF:
+        return va_arg(*ap, ptrdiff_t);
+    case LEN_MAX:
+        return va_arg(*ap, intmax_t);
+    default:
+        return va_arg(*ap, int);
     }
 }
 
 static uintmax_t arg_unsigned(enum len_mod len, va_list *ap)
 {
     switch (len) {
-    case LEN_CHAR: return (unsigned char)va_arg(*ap, unsigned);
-    case LEN_SHORT: return (unsigned short)va_arg(*ap, unsigned);
-    case LEN_LONG: return va_arg(*ap, unsigned long);
-    case LEN_LLONG: return va_arg(*ap, unsigned long long);
-    case LEN_SIZE: return va_arg(*ap, size_t);
-    case LEN_PTRDIFF: return (uintmax_t)va_arg(*ap, ptrdiff_t);
-    case LEN_MAX: return va_arg(*ap, uintmax_t);
-    default: return va_arg(*ap, unsigned);
+    case LEN_CHAR:
+        return (unsigned char)va_arg(*ap, unsigned);
+    case LEN_SHORT:
+        return (unsigned short)va_arg(*ap, unsigned);
+    case LEN_LONG:
+        return va_arg(*ap, unsigned long);
+    case LEN_LLONG:
+        return va_arg(*ap, unsigned long long);
+    case LEN_SIZE:
+        return va_arg(*ap, size_t);
+    case LEN_PTRDIFF:
+        return (uintmax_t)va_arg(*ap, ptrdiff_t);
+    case LEN_MAX:
+        return va_arg(*ap, uintmax_t);
+    default:
+        return va_arg(*ap, unsigned);
     }
 }
 

@@ -22,7 +22,8 @@ void klog(enum klog_level level, const char *subsys, const char *fmt, ...)
 {
     char line[256];
     uint64_t ns = arch_time_ns();
-    int n = ksnprintf(line, sizeof(line), "[%5llu.%06llu] %s %s: ", (unsigned long long)(ns / 1000000000u),
+    int n = ksnprintf(line, sizeof(line),
+                      "[%5llu.%06llu] %s %s: ", (unsigned long long)(ns / 1000000000u),
                       (unsigned long long)(ns / 1000u % 1000000u), level_names[level], subsys);
     va_list ap;
 

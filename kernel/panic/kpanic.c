@@ -40,7 +40,9 @@ static unsigned vga_row;
 const char *panic_code_name(int code)
 {
     switch (code) {
-#define AXL_X(num, name, text) case num: return #name;
+#define AXL_X(num, name, text)                                                                     \
+    case num:                                                                                      \
+        return #name;
         AXL_PANIC_CODES(AXL_X)
 #undef AXL_X
     default:
@@ -112,7 +114,8 @@ static void backtrace(uint64_t rip, uint64_t rbp)
     char buf[128];
 
     panic_printf("backtrace:\n");
-    panic_printf("  #0  0x%016llx %s\n", (unsigned long long)rip, panic_symbolize(rip, buf, sizeof(buf)));
+    panic_printf("  #0  0x%016llx %s\n", (unsigned long long)rip,
+                 panic_symbolize(rip, buf, sizeof(buf)));
     for (int i = 1; i < BACKTRACE_MAX && rbp != 0; i++) {
         if ((rbp & 7) || !arch_addr_on_kernel_stack(rbp, 16)) {
             panic_printf("  (frame pointer 0x%llx is not on a kernel stack; stopping)\n",
@@ -172,8 +175,9 @@ static NORETURN void panic_nested(const char *what, uint64_t vector, uint64_t ri
 {
     char buf[160];
 
-    ksnprintf(buf, sizeof(buf), "NESTED PANIC: %s (vector %lld, rip 0x%016llx) while panicking; halted\r\n",
-              what, (long long)vector, (unsigned long long)rip);
+    ksnprintf(buf, sizeof(buf),
+              "NESTED PANIC: %s (vector %lld, rip 0x%016llx) while panicking; halted\r\n", what,
+              (long long)vector, (unsigned long long)rip);
     for (const char *s = buf; *s; s++) {
         arch_panic_putc(*s);
     }
@@ -189,7 +193,8 @@ static bool panic_enter(void)
 NORETURN void kpanic(enum axl_panic_code code, const char *fmt, ...)
 {
     if (!panic_enter()) {
-        panic_nested("kpanic called", (uint64_t)-1, (uint64_t)(uintptr_t)__builtin_return_address(0));
+        panic_nested("kpanic called", (uint64_t)-1,
+                     (uint64_t)(uintptr_t)__builtin_return_address(0));
     }
     va_list ap;
     va_start(ap, fmt);
@@ -218,12 +223,12 @@ NORETURN void kpanic_trap(enum axl_panic_code code, struct trap_frame *frame)
                   (unsigned long long)frame->vector, what);
         break;
     case AXL_PANIC_UNEXPECTED_IRQ:
-        ksnprintf(panic_state.reason, sizeof(panic_state.reason), "unexpected interrupt on vector %llu",
-                  (unsigned long long)frame->vector);
+        ksnprintf(panic_state.reason, sizeof(panic_state.reason),
+                  "unexpected interrupt on vector %llu", (unsigned long long)frame->vector);
         break;
     default:
-        ksnprintf(panic_state.reason, sizeof(panic_state.reason), "exception %llu (%s) in kernel mode",
-                  (unsigned long long)frame->vector, what);
+        ksnprintf(panic_state.reason, sizeof(panic_state.reason),
+                  "exception %llu (%s) in kernel mode", (unsigned long long)frame->vector, what);
         break;
     }
     arch_call_on_stack(panic_main, NULL, arch_panic_stack_top());

@@ -62,7 +62,8 @@ static uint64_t gdt[7] = {
     0x00cf92000000ffff, /* 0x10 kernel data */
     0x00cff2000000ffff, /* 0x18 user data */
     0x00affa000000ffff, /* 0x20 user code, 64-bit */
-    0, 0,               /* 0x28 TSS (16 bytes), filled in gdt_init */
+    0,
+    0, /* 0x28 TSS (16 bytes), filled in gdt_init */
 };
 static bool idt_full;
 
@@ -107,7 +108,10 @@ static void gdt_init(void)
                      : "rax", "memory");
 }
 
-static void idt_set_ist(unsigned vec, unsigned ist) { idt_table[vec].flags = (uint16_t)(0x8e00 | ist); }
+static void idt_set_ist(unsigned vec, unsigned ist)
+{
+    idt_table[vec].flags = (uint16_t)(0x8e00 | ist);
+}
 
 static void idt_init(void)
 {

@@ -42,7 +42,10 @@ static uint64_t *pt_alloc(void)
     return t;
 }
 
-static uint64_t virt_to_phys_table(const uint64_t *t) { return (uint64_t)(uintptr_t)t - KERNEL_DIRECT_MAP; }
+static uint64_t virt_to_phys_table(const uint64_t *t)
+{
+    return (uint64_t)(uintptr_t)t - KERNEL_DIRECT_MAP;
+}
 
 /* Returns the table that entry idx of t points to, creating it if needed. */
 static uint64_t *pt_next(uint64_t *t, unsigned idx)

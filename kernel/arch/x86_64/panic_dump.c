@@ -16,7 +16,7 @@ static void dump_flags(uint64_t rflags)
     static const struct {
         unsigned bit;
         const char *name;
-    } flags[] = {{0, "CF"}, {2, "PF"}, {4, "AF"}, {6, "ZF"}, {7, "SF"},
+    } flags[] = {{0, "CF"}, {2, "PF"}, {4, "AF"},  {6, "ZF"}, {7, "SF"},
                  {8, "TF"}, {9, "IF"}, {10, "DF"}, {11, "OF"}};
 
     panic_printf("RFLAGS=0x%016llx [", (unsigned long long)rflags);
@@ -50,9 +50,11 @@ static void diagnose_stack(const struct trap_frame *f, uint64_t cr2)
     const char *owner;
 
     if ((f->vector == 8 || f->vector == 14) && (owner = arch_guard_page_owner(cr2))) {
-        panic_printf("diagnosis: kernel stack overflow: CR2 is in the guard page of the %s\n", owner);
+        panic_printf("diagnosis: kernel stack overflow: CR2 is in the guard page of the %s\n",
+                     owner);
     } else if ((owner = arch_guard_page_owner(f->rsp))) {
-        panic_printf("diagnosis: kernel stack overflow: RSP is in the guard page of the %s\n", owner);
+        panic_printf("diagnosis: kernel stack overflow: RSP is in the guard page of the %s\n",
+                     owner);
     }
 }
 

@@ -23,8 +23,8 @@ static uint64_t measure_10ms(void)
 {
     uint8_t ctl = inb(PORT_SPEAKER) & ~0x03;
 
-    outb(PORT_SPEAKER, ctl);        /* gate low, speaker off */
-    outb(PORT_PIT_CMD, 0xb0);       /* channel 2, lobyte/hibyte, mode 0 */
+    outb(PORT_SPEAKER, ctl);  /* gate low, speaker off */
+    outb(PORT_PIT_CMD, 0xb0); /* channel 2, lobyte/hibyte, mode 0 */
     outb(PORT_PIT_CH2, PIT_TICKS & 0xff);
     outb(PORT_PIT_CH2, PIT_TICKS >> 8);
     outb(PORT_SPEAKER, ctl | 0x01); /* gate high: count down */

@@ -55,7 +55,16 @@ const char *x86_trap_name(unsigned vector)
 bool x86_trap_has_error(unsigned vector)
 {
     switch (vector) {
-    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21: case 29: case 30:
+    case 8:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 17:
+    case 21:
+    case 29:
+    case 30:
         return true;
     default:
         return false;
@@ -64,15 +73,13 @@ bool x86_trap_has_error(unsigned vector)
 
 static size_t decode_pf(uint64_t err, char *buf, size_t size)
 {
-    int n = ksnprintf(buf, size, "P=%d %s W=%d %s U=%d %s R=%d%s I=%d %s%s%s%s",
-                      !!(err & PF_P), (err & PF_P) ? "protection-violation" : "not-present",
-                      !!(err & PF_W), (err & PF_W) ? "write" : "read",
-                      !!(err & PF_U), (err & PF_U) ? "user" : "supervisor",
-                      !!(err & PF_RSVD), (err & PF_RSVD) ? " reserved-bit-set" : "",
-                      !!(err & PF_I), (err & PF_I) ? "instruction-fetch" : "data",
-                      (err & PF_PK) ? " PK=1 protection-key" : "",
-                      (err & PF_SS) ? " SS=1 shadow-stack" : "",
-                      (err & PF_SGX) ? " SGX=1" : "");
+    int n = ksnprintf(
+        buf, size, "P=%d %s W=%d %s U=%d %s R=%d%s I=%d %s%s%s%s", !!(err & PF_P),
+        (err & PF_P) ? "protection-violation" : "not-present", !!(err & PF_W),
+        (err & PF_W) ? "write" : "read", !!(err & PF_U), (err & PF_U) ? "user" : "supervisor",
+        !!(err & PF_RSVD), (err & PF_RSVD) ? " reserved-bit-set" : "", !!(err & PF_I),
+        (err & PF_I) ? "instruction-fetch" : "data", (err & PF_PK) ? " PK=1 protection-key" : "",
+        (err & PF_SS) ? " SS=1 shadow-stack" : "", (err & PF_SGX) ? " SGX=1" : "");
     return n < 0 ? 0 : (size_t)n >= size ? (size ? size - 1 : 0) : (size_t)n;
 }
 
@@ -101,13 +108,18 @@ size_t x86_decode_error(unsigned vector, uint64_t err, char *buf, size_t size)
     switch (vector) {
     case 14:
         return decode_pf(err, buf, size);
-    case 10: case 11: case 12: case 13:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
         return decode_selector(err, buf, size);
-    case 8: case 17:
+    case 8:
+    case 17:
         n = ksnprintf(buf, size, "%s", err ? "nonzero (unexpected: always 0)" : "always 0");
         break;
     case 21:
-        n = ksnprintf(buf, size, "control-protection code %llu", (unsigned long long)(err & 0x7fff));
+        n = ksnprintf(buf, size, "control-protection code %llu",
+                      (unsigned long long)(err & 0x7fff));
         break;
     default:
         n = ksnprintf(buf, size, "%s", x86_trap_has_error(vector) ? "undecoded" : "none");

@@ -107,7 +107,10 @@ static int setup_qemu_like(void **state)
     return 0;
 }
 
-static int parse(void) { return boot_parse_multiboot(&rd, MB_BOOT_MAGIC, MBI, KSTART, KEND, &bi, logcb); }
+static int parse(void)
+{
+    return boot_parse_multiboot(&rd, MB_BOOT_MAGIC, MBI, KSTART, KEND, &bi, logcb);
+}
 
 static void test_multiboot_accepts_qemu_info(void **state)
 {
@@ -130,7 +133,8 @@ static void test_multiboot_accepts_qemu_info(void **state)
 static void test_multiboot_rejects_wrong_magic(void **state)
 {
     (void)state;
-    assert_int_equal(boot_parse_multiboot(&rd, 0x12345678, MBI, KSTART, KEND, &bi, logcb), BOOT_E_MAGIC);
+    assert_int_equal(boot_parse_multiboot(&rd, 0x12345678, MBI, KSTART, KEND, &bi, logcb),
+                     BOOT_E_MAGIC);
     assert_int_equal(nlogs, 1);
     assert_int_equal(logl[0], 0);
     assert_true(logged("not started by a Multiboot loader"));
@@ -139,8 +143,9 @@ static void test_multiboot_rejects_wrong_magic(void **state)
 static void test_multiboot_rejects_unreadable_info(void **state)
 {
     (void)state;
-    assert_int_equal(boot_parse_multiboot(&rd, MB_BOOT_MAGIC, MEM_SIZE - 8, KSTART, KEND, &bi, logcb),
-                     BOOT_E_NOINFO);
+    assert_int_equal(
+        boot_parse_multiboot(&rd, MB_BOOT_MAGIC, MEM_SIZE - 8, KSTART, KEND, &bi, logcb),
+        BOOT_E_NOINFO);
     assert_true(logged("is not readable"));
 }
 
@@ -230,7 +235,8 @@ static void test_multiboot_module_past_end_of_ram_is_ignored(void **state)
     put_module(2, 0xfff0000, 0x10010000, "big.bin");
     assert_int_equal(parse(), BOOT_OK);
     assert_int_equal(nlogs, 1);
-    assert_true(logged("module 2 (big.bin) at 0xfff0000-0x10010000 lies outside available RAM (RAM ends at 0xffe0000); ignored"));
+    assert_true(logged("module 2 (big.bin) at 0xfff0000-0x10010000 lies outside available RAM (RAM "
+                       "ends at 0xffe0000); ignored"));
     assert_int_equal(bi.nmodules, 2);
 }
 
@@ -239,7 +245,8 @@ static void test_multiboot_module_inverted_range_is_ignored(void **state)
     (void)state;
     put_module(2, 0x200000, 0x1ff000, "inverted.bin");
     assert_int_equal(parse(), BOOT_OK);
-    assert_true(logged("module 2 (inverted.bin) ends at 0x1ff000 before it starts at 0x200000; ignored"));
+    assert_true(
+        logged("module 2 (inverted.bin) ends at 0x1ff000 before it starts at 0x200000; ignored"));
     assert_int_equal(bi.nmodules, 2);
 }
 
@@ -278,7 +285,7 @@ static void test_multiboot_bad_strings_are_bounded(void **state)
 {
     (void)state;
     memset(mem + CMDLINE, 'a', MEM_SIZE - CMDLINE); /* no NUL before the end of readable memory */
-    info()->boot_loader_name = 0x7fffffff;            /* unreadable */
+    info()->boot_loader_name = 0x7fffffff;          /* unreadable */
     assert_int_equal(parse(), BOOT_OK);
     assert_true(logged("command line at 0x2000 is longer than 1023 bytes; cut"));
     assert_true(logged("boot loader name at 0x7fffffff is not readable; ignored"));

@@ -12,8 +12,9 @@ static void test_cmdline_finds_value_after_kernel_path(void **state)
 {
     (void)state;
     char buf[32];
-    assert_int_equal(cmdline_get("build/kernel/kernel.elf32 selftest=kernel-pf x=1", "selftest", buf,
-                                 sizeof(buf)), 9);
+    assert_int_equal(cmdline_get("build/kernel/kernel.elf32 selftest=kernel-pf x=1", "selftest",
+                                 buf, sizeof(buf)),
+                     9);
     assert_string_equal(buf, "kernel-pf");
 }
 

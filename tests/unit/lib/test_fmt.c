@@ -21,15 +21,15 @@
 #pragma GCC diagnostic ignored "-Wformat-overflow"
 
 /* Formats with both implementations and compares output and return value. */
-#define SAME(size, ...)                                                        \
-    do {                                                                       \
-        char a[128], b[128];                                                   \
-        memset(a, 'Z', sizeof(a));                                             \
-        memset(b, 'Z', sizeof(b));                                             \
-        int ra = ksnprintf(a, size, __VA_ARGS__);                              \
-        int rb = snprintf(b, size, __VA_ARGS__);                               \
-        assert_int_equal(ra, rb);                                              \
-        assert_memory_equal(a, b, sizeof(a));                                  \
+#define SAME(size, ...)                                                                            \
+    do {                                                                                           \
+        char a[128], b[128];                                                                       \
+        memset(a, 'Z', sizeof(a));                                                                 \
+        memset(b, 'Z', sizeof(b));                                                                 \
+        int ra = ksnprintf(a, size, __VA_ARGS__);                                                  \
+        int rb = snprintf(b, size, __VA_ARGS__);                                                   \
+        assert_int_equal(ra, rb);                                                                  \
+        assert_memory_equal(a, b, sizeof(a));                                                      \
     } while (0)
 
 static void test_fmt_integers_match_libc(void **state)

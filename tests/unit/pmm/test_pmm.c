@@ -40,7 +40,7 @@ static void test_pmm_bitmap_size_rounds_up(void **state)
 {
     (void)state;
     assert_int_equal(pmm_bitmap_bytes(0), 0);
-    assert_int_equal(pmm_bitmap_bytes(1), 8);             /* one frame: one 64-bit word */
+    assert_int_equal(pmm_bitmap_bytes(1), 8); /* one frame: one 64-bit word */
     assert_int_equal(pmm_bitmap_bytes(64 * 4096), 8);
     assert_int_equal(pmm_bitmap_bytes(64 * 4096 + 1), 16);
 }
@@ -68,9 +68,9 @@ static void test_pmm_add_free_uses_whole_frames_only(void **state)
 static void test_pmm_reserve_wins_in_either_order(void **state)
 {
     (void)state;
-    pmm_reserve(&p, 2 * MIB, 4096);        /* before the region is added */
+    pmm_reserve(&p, 2 * MIB, 4096); /* before the region is added */
     pmm_add_free(&p, 2 * MIB, 4 * 4096);
-    pmm_reserve(&p, 2 * MIB + 8192, 1);     /* after; one byte reserves its frame */
+    pmm_reserve(&p, 2 * MIB + 8192, 1); /* after; one byte reserves its frame */
     assert_int_equal(pmm_free_frames(&p), 2);
     assert_int_equal(pmm_alloc(&p), 2 * MIB + 4096);
     assert_int_equal(pmm_alloc(&p), 2 * MIB + 12288);
@@ -83,12 +83,12 @@ static void test_pmm_free_rejects_bad_frames(void **state)
     pmm_add_free(&p, 1 * MIB, 2 * 4096);
     pmm_reserve(&p, 4 * MIB, 4096);
     paddr_t f = pmm_alloc(&p);
-    assert_int_equal(pmm_free(&p, f + 1), -1);        /* unaligned */
-    assert_int_equal(pmm_free(&p, 64 * MIB), -1);     /* beyond the bitmap */
-    assert_int_equal(pmm_free(&p, 4 * MIB), -1);      /* reserved */
-    assert_int_equal(pmm_free(&p, f + 4096), -1);     /* already free */
+    assert_int_equal(pmm_free(&p, f + 1), -1);    /* unaligned */
+    assert_int_equal(pmm_free(&p, 64 * MIB), -1); /* beyond the bitmap */
+    assert_int_equal(pmm_free(&p, 4 * MIB), -1);  /* reserved */
+    assert_int_equal(pmm_free(&p, f + 4096), -1); /* already free */
     assert_int_equal(pmm_free(&p, f), 0);
-    assert_int_equal(pmm_free(&p, f), -1);            /* double free */
+    assert_int_equal(pmm_free(&p, f), -1); /* double free */
     assert_int_equal(pmm_free_frames(&p), 2);
 }
 
@@ -134,14 +134,18 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pmm_starts_with_nothing_free, setup_16mib, teardown),
         cmocka_unit_test_setup_teardown(test_pmm_bitmap_size_rounds_up, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_alloc_lowest_first_until_exhausted, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_add_free_uses_whole_frames_only, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_reserve_wins_in_either_order, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_free_rejects_bad_frames, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_freed_frame_is_reused_first, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_ignores_memory_above_top, setup_16mib, teardown),
-        cmocka_unit_test_setup_teardown(test_pmm_reservation_table_overflow_is_reported, setup_16mib,
+        cmocka_unit_test_setup_teardown(test_pmm_alloc_lowest_first_until_exhausted, setup_16mib,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_add_free_uses_whole_frames_only, setup_16mib,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_reserve_wins_in_either_order, setup_16mib,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_free_rejects_bad_frames, setup_16mib, teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_freed_frame_is_reused_first, setup_16mib,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_ignores_memory_above_top, setup_16mib, teardown),
+        cmocka_unit_test_setup_teardown(test_pmm_reservation_table_overflow_is_reported,
+                                        setup_16mib, teardown),
     };
     return cmocka_run_group_tests_name("pmm", tests, NULL, NULL);
 }

@@ -14,11 +14,11 @@
 #define AXL_DEBUG_EXIT_PORT 0xf4
 
 /* X(value, NAME, "meaning"); host exit status is (value << 1) | 1. */
-#define AXL_EXIT_CODES(X)                                                   \
-    X(0x10, PASS, "scenario completed and passed")                         \
-    X(0x11, FAIL, "scenario ran and reported a failure")                   \
-    X(0x12, PANIC, "kernel panic: report printed on serial and VGA")       \
-    X(0x13, BOOT_ERROR, "boot refused: bad boot information or CPU")       \
+#define AXL_EXIT_CODES(X)                                                                          \
+    X(0x10, PASS, "scenario completed and passed")                                                 \
+    X(0x11, FAIL, "scenario ran and reported a failure")                                           \
+    X(0x12, PANIC, "kernel panic: report printed on serial and VGA")                               \
+    X(0x13, BOOT_ERROR, "boot refused: bad boot information or CPU")                               \
     X(0x14, NESTED_PANIC, "a fault inside the panic path itself")
 
 #ifndef __ASSEMBLER__
@@ -28,6 +28,5 @@ enum axl_exit_code {
 #undef AXL_X
 };
 #endif
-
 
 #endif /* AXL_UAPI_EXIT_H */

@@ -10,12 +10,12 @@
 #define AXL_UAPI_PANIC_H
 
 /* X(number, NAME, "meaning") */
-#define AXL_PANIC_CODES(X)                                                     \
-    X(1, TRAP, "CPU exception in kernel mode")                                 \
-    X(2, EARLY_TRAP, "CPU exception before the full IDT was installed")        \
-    X(3, BOOT32_TRAP, "CPU exception in the 32-bit boot stub")                 \
-    X(4, ASSERT, "a kernel invariant does not hold")                           \
-    X(5, OUT_OF_MEMORY, "the kernel ran out of memory it cannot do without")   \
+#define AXL_PANIC_CODES(X)                                                                         \
+    X(1, TRAP, "CPU exception in kernel mode")                                                     \
+    X(2, EARLY_TRAP, "CPU exception before the full IDT was installed")                            \
+    X(3, BOOT32_TRAP, "CPU exception in the 32-bit boot stub")                                     \
+    X(4, ASSERT, "a kernel invariant does not hold")                                               \
+    X(5, OUT_OF_MEMORY, "the kernel ran out of memory it cannot do without")                       \
     X(6, UNEXPECTED_IRQ, "an interrupt arrived on a vector nobody owns")
 
 #ifndef __ASSEMBLER__
@@ -25,6 +25,5 @@ enum axl_panic_code {
 #undef AXL_X
 };
 #endif
-
 
 #endif /* AXL_UAPI_PANIC_H */

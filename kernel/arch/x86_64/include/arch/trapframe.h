@@ -14,8 +14,8 @@
 struct trap_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
     uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-    uint64_t vector; /* pushed by the stub */
-    uint64_t error;  /* pushed by the CPU, or 0 by the stub */
+    uint64_t vector;                   /* pushed by the stub */
+    uint64_t error;                    /* pushed by the CPU, or 0 by the stub */
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout");
