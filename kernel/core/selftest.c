@@ -66,6 +66,12 @@ static __attribute__((noinline)) void selftest_nested_panic(void)
     kpanic(AXL_PANIC_ASSERT, "selftest nested-panic: first panic");
 }
 
+static __attribute__((noinline)) void selftest_stray_interrupt(void)
+{
+    kinfo("selftest", "stray-interrupt: raising vector 0x41, which nothing owns");
+    arch_selftest_software_interrupt();
+}
+
 static const struct selftest {
     const char *name;
     enum selftest_stage stage;
@@ -77,6 +83,7 @@ static const struct selftest {
     {"divide-error", SELFTEST_LATE, selftest_divide_error},
     {"assert", SELFTEST_LATE, selftest_assert},
     {"nested-panic", SELFTEST_LATE, selftest_nested_panic},
+    {"stray-interrupt", SELFTEST_LATE, selftest_stray_interrupt},
 };
 
 static const struct selftest *selected;
@@ -97,7 +104,7 @@ bool selftest_select(const char *cmdline)
     }
     kerror("selftest",
            "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
-           "divide-error assert nested-panic",
+           "divide-error assert nested-panic stray-interrupt",
            name);
     return false;
 }

@@ -83,5 +83,7 @@ const char *arch_guard_page_owner(uint64_t addr);
 /* --- deliberate faults for the kernel self-tests (core/selftest.c) --- */
 void arch_selftest_invalid_opcode(void);
 void arch_selftest_divide_error(void);
+/* Raises interrupt vector 0x41 in software (int $0x41). */
+void arch_selftest_software_interrupt(void);
 
 #endif /* AXL_ARCH_H */

@@ -24,4 +24,12 @@ arch_selftest_divide_error:
     popq %rbp
     ret
 
+    .global arch_selftest_software_interrupt
+arch_selftest_software_interrupt:
+    pushq %rbp
+    movq %rsp, %rbp
+    int $0x41                       /* a vector no device or kernel code owns */
+    popq %rbp
+    ret
+
     .section .note.GNU-stack, "", @progbits
