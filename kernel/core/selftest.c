@@ -5,28 +5,32 @@
  * scenario can compare the report with the intent.
  */
 #include <arch.h>
+#include <clock.h>
 #include <cmdline.h>
 #include <klog.h>
 #include <kstring.h>
 #include <panic.h>
 #include <selftest.h>
+#include <uapi/axl/exit.h>
 
-static __attribute__((noinline)) void selftest_early_fault(void)
+static __attribute__((noinline)) bool selftest_early_fault(void)
 {
     kinfo("selftest", "early-fault: executing ud2 before the full IDT is installed");
     arch_selftest_invalid_opcode();
+    return false; /* still here: the fault did not happen */
 }
 
-static __attribute__((noinline)) void selftest_kernel_pf(void)
+static __attribute__((noinline)) bool selftest_kernel_pf(void)
 {
     kinfo("selftest", "kernel-pf: writing to 0x%016llx from selftest_kernel_pf",
           (unsigned long long)SELFTEST_PF_ADDR);
     volatile uint64_t *volatile target = (volatile uint64_t *)(uintptr_t)SELFTEST_PF_ADDR;
     *target = 0x1;
+    return false; /* still here: the fault did not happen */
 }
 
-static volatile bool
-    stop_recursion; /* never set: keeps the compiler from proving infinite recursion */
+/* Never set: keeps the compiler from proving the recursion infinite. */
+static volatile bool stop_recursion;
 
 /* Each level pins 512 bytes of stack; noinline keeps every level a real frame. */
 static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
@@ -40,42 +44,53 @@ static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
     return recurse(depth + 1) + pad[depth % sizeof(pad)];
 }
 
-static __attribute__((noinline)) void selftest_stack_overflow(void)
+static __attribute__((noinline)) bool selftest_stack_overflow(void)
 {
     kinfo("selftest", "stack-overflow: recursing until the boot stack runs into its guard page");
     recurse(0);
+    return false; /* still here: the fault did not happen */
 }
 
-static __attribute__((noinline)) void selftest_divide_error(void)
+static __attribute__((noinline)) bool selftest_divide_error(void)
 {
     kinfo("selftest", "divide-error: dividing by zero in kernel mode");
     arch_selftest_divide_error();
+    return false; /* still here: the fault did not happen */
 }
 
-static __attribute__((noinline)) void selftest_assert(void)
+static __attribute__((noinline)) bool selftest_assert(void)
 {
     kinfo("selftest", "assert: failing a kernel assertion");
     int answer = 41;
     KASSERT(answer == 42);
+    return false; /* still here: the fault did not happen */
 }
 
-static __attribute__((noinline)) void selftest_nested_panic(void)
+static __attribute__((noinline)) bool selftest_nested_panic(void)
 {
     kinfo("selftest", "nested-panic: a panic whose report path faults");
     panic_selftest_nested = true;
     kpanic(AXL_PANIC_ASSERT, "selftest nested-panic: first panic");
+    return false; /* still here: the fault did not happen */
 }
 
-static __attribute__((noinline)) void selftest_stray_interrupt(void)
+static __attribute__((noinline)) bool selftest_stray_interrupt(void)
 {
     kinfo("selftest", "stray-interrupt: raising vector 0x41, which nothing owns");
     arch_selftest_software_interrupt();
+    return false; /* still here: the fault did not happen */
+}
+
+static __attribute__((noinline)) bool selftest_clock(void)
+{
+    kinfo("selftest", "clock: counting 20 timer ticks against the TSC");
+    return clock_selftest(20);
 }
 
 static const struct selftest {
     const char *name;
     enum selftest_stage stage;
-    void (*run)(void);
+    bool (*run)(void); /* true: passed; tests that should fault return false if they come back */
 } selftests[] = {
     {"early-fault", SELFTEST_EARLY, selftest_early_fault},
     {"kernel-pf", SELFTEST_LATE, selftest_kernel_pf},
@@ -84,6 +99,7 @@ static const struct selftest {
     {"assert", SELFTEST_LATE, selftest_assert},
     {"nested-panic", SELFTEST_LATE, selftest_nested_panic},
     {"stray-interrupt", SELFTEST_LATE, selftest_stray_interrupt},
+    {"clock", SELFTEST_LATE, selftest_clock},
 };
 
 static const struct selftest *selected;
@@ -104,7 +120,7 @@ bool selftest_select(const char *cmdline)
     }
     kerror("selftest",
            "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
-           "divide-error assert nested-panic stray-interrupt",
+           "divide-error assert nested-panic stray-interrupt clock",
            name);
     return false;
 }
@@ -112,9 +128,12 @@ bool selftest_select(const char *cmdline)
 void selftest_run(enum selftest_stage stage)
 {
     if (selected && selected->stage == stage) {
-        selected->run();
-        kerror("selftest", "%s returned instead of failing", selected->name);
+        if (selected->run()) {
+            kinfo("selftest", "%s passed", selected->name);
+            arch_exit(AXL_EXIT_PASS);
+        }
+        kerror("selftest", "%s failed", selected->name);
+        arch_exit(AXL_EXIT_FAIL);
     }
 }
 
-bool selftest_selected(void) { return selected != NULL; }

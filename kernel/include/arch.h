@@ -27,6 +27,17 @@ void arch_time_init(void);
 /* Nanoseconds since arch_time_init (0 before it). */
 uint64_t arch_time_ns(void);
 
+/*
+ * Starts the periodic LAPIC timer at hz ticks per second (vector
+ * VEC_TIMER, which calls clock_tick). Returns 0, or -1 (logged) if the
+ * rate cannot be met or the TSC is uncalibrated. Interrupts stay off.
+ */
+int arch_timer_init(unsigned hz);
+/* Acknowledges the timer interrupt at the LAPIC. */
+void arch_timer_eoi(void);
+/* Enables interrupts, waits for one, and returns with interrupts off. */
+void arch_wait_for_interrupt(void);
+
 /* --- CPU setup --- */
 /* Final GDT, TSS with IST stacks, full IDT, legacy PIC masked. */
 void arch_cpu_init(void);

@@ -18,4 +18,11 @@
  */
 int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size);
 
+/*
+ * Parses the value of key as an unsigned decimal or 0x-prefixed hex
+ * number into *out. Returns 0, -1 if the key is absent, or -2 (leaving
+ * *out alone) if the value is empty, malformed or above max.
+ */
+int cmdline_get_uint(const char *cmdline, const char *key, uint64_t max, uint64_t *out);
+
 #endif /* AXL_CMDLINE_H */

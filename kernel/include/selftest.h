@@ -18,12 +18,11 @@ enum selftest_stage {
  * known names) if the name is unknown. No option selects nothing. */
 bool selftest_select(const char *cmdline);
 
-/* Runs the selected self-test if it belongs to this stage. Normally does
- * not return (the test panics); returns if nothing is selected here. */
+/* Runs the selected self-test if it belongs to this stage and ends the
+ * boot: most tests panic on purpose; one that returns ends the scenario
+ * with PASS or FAIL. Returns only if no self-test runs at this stage. */
 void selftest_run(enum selftest_stage stage);
 
-/* True if a self-test was selected (then reaching the end of boot is a failure). */
-bool selftest_selected(void);
 
 /* The address the kernel-pf self-test writes to. */
 #define SELFTEST_PF_ADDR 0x00000000deadbeefull

@@ -52,6 +52,10 @@ void arch_notify_host_panic(void)
 
 void arch_irq_disable(void) { cli(); }
 
+/* sti takes effect after the next instruction, so no interrupt slips in
+ * between it and hlt (SDM Vol. 2B, STI). */
+void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+
 NORETURN void arch_halt(void)
 {
     for (;;) {

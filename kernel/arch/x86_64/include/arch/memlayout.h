@@ -17,6 +17,10 @@
 /* The boot page tables direct-map this much; arch_paging_init maps all RAM. */
 #define BOOT_DIRECT_MAP_SIZE 0x100000000
 
+/* Interrupt vectors the kernel owns (0-31 are CPU exceptions). */
+#define VEC_TIMER 0x20
+#define VEC_SPURIOUS 0xff
+
 #define KSTACK_SIZE 16384 /* boot stack */
 #define IST_STACK_SIZE 8192
 

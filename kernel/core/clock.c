@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * clock.c: counts timer ticks. Tiny today; the scheduler's time slices
+ * will be accounted here.
+ */
+#include <arch.h>
+#include <clock.h>
+#include <klog.h>
+
+static volatile uint64_t ticks;
+static unsigned tick_hz;
+
+int clock_init(unsigned hz)
+{
+    if (arch_timer_init(hz) != 0) {
+        return -1;
+    }
+    tick_hz = hz;
+    return 0;
+}
+
+void clock_tick(void) { ticks++; }
+
+uint64_t clock_ticks(void) { return ticks; }
+
+bool clock_selftest(unsigned n)
+{
+    if (tick_hz == 0) {
+        return false;
+    }
+    uint64_t start = ticks;
+    while (ticks == start) {
+        arch_wait_for_interrupt(); /* align to a tick boundary */
+    }
+    uint64_t t0 = arch_time_ns(), first = ticks;
+    while (ticks - first < n) {
+        arch_wait_for_interrupt();
+    }
+    uint64_t ns = arch_time_ns() - t0, expect = (uint64_t)n * 1000000000u / tick_hz;
+    kinfo("clock", "%u ticks took %llu us (expected %llu us at %u Hz)", n, (unsigned long long)(ns / 1000),
+          (unsigned long long)(expect / 1000), tick_hz);
+    return ns >= expect / 2 && ns <= expect * 2;
+}
