@@ -71,7 +71,8 @@ static int read_string(const struct phys_reader *rd, paddr_t phys, char *buf, bo
         }
         buf[n] = *c;
     }
-    if (n == BOOT_MAX_STRING - 1) {
+    const char *more = n == BOOT_MAX_STRING - 1 ? rd->map(rd->ctx, phys + (paddr_t)n, 1) : NULL;
+    if (more && *more != '\0') {
         blog(log, LOG_WARN, "%s at 0x%llx is longer than %d bytes; cut", what,
              (unsigned long long)phys, BOOT_MAX_STRING - 1);
     }

@@ -7,6 +7,7 @@
 #include <arch.h>
 #include <clock.h>
 #include <cmdline.h>
+#include <fmt.h>
 #include <klog.h>
 #include <kstring.h>
 #include <panic.h>
@@ -118,10 +119,13 @@ bool selftest_select(const char *cmdline)
             return true;
         }
     }
-    kerror("selftest",
-           "unknown self-test '%s'; known: early-fault kernel-pf stack-overflow "
-           "divide-error assert nested-panic stray-interrupt clock",
-           name);
+    char known[200];
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(selftests); i++) {
+        n += (size_t)ksnprintf(known + n, n < sizeof(known) ? sizeof(known) - n : 0, " %s",
+                               selftests[i].name);
+    }
+    kerror("selftest", "unknown self-test '%s'; known:%s", name, known);
     return false;
 }
 
@@ -136,4 +140,3 @@ void selftest_run(enum selftest_stage stage)
         arch_exit(AXL_EXIT_FAIL);
     }
 }
-

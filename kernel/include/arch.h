@@ -37,6 +37,8 @@ int arch_timer_init(unsigned hz);
 void arch_timer_eoi(void);
 /* Enables interrupts, waits for one, and returns with interrupts off. */
 void arch_wait_for_interrupt(void);
+/* Lets pending interrupts in for an instant without halting; interrupts off after. */
+void arch_irq_poll(void);
 
 /* --- CPU setup --- */
 /* Final GDT, TSS with IST stacks, full IDT, legacy PIC masked. */
@@ -46,7 +48,7 @@ bool arch_idt_is_full(void);
 
 /*
  * Replaces the boot page tables: kernel image mapped with per-section
- * rights and an unmapped guard page under the boot stack, a direct map of
+ * rights and an unmapped guard page under every kernel stack, a direct map of
  * physical memory, no identity map. Page-table frames come from p.
  */
 void arch_paging_init(struct pmm *p, const struct boot_info *bi);

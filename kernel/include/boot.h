@@ -5,7 +5,8 @@
  * The Multiboot info is validated once and copied into a struct boot_info,
  * strings included, so nothing after boot reads loader memory again and
  * that memory need not stay reserved. Every problem found becomes a log
- * message; only a missing memory size makes booting impossible.
+ * message. Fatal (enum boot_error): a wrong magic, an unreadable info
+ * structure, and no usable RAM; everything else is a warning.
  */
 #ifndef AXL_BOOT_H
 #define AXL_BOOT_H

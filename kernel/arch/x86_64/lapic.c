@@ -65,12 +65,14 @@ int arch_timer_init(unsigned hz)
     lapic_hz = calibrate();
     uint64_t count = lapic_hz / hz;
     if (count == 0 || count > UINT32_MAX) {
-        kwarn("clock", "LAPIC timer runs at %llu Hz: cannot tick at %u Hz", (unsigned long long)lapic_hz, hz);
+        kwarn("clock", "LAPIC timer runs at %llu Hz: cannot tick at %u Hz",
+              (unsigned long long)lapic_hz, hz);
         return -1;
     }
     lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
     lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
-    kinfo("clock", "LAPIC %u at 0x%llx: timer %llu kHz (calibrated against the TSC), tick every %llu counts",
+    kinfo("clock",
+          "LAPIC %u at 0x%llx: timer %llu kHz (calibrated against the TSC), tick every %llu counts",
           lapic_read(LAPIC_ID) >> 24, (unsigned long long)(base & APIC_BASE_ADDR),
           (unsigned long long)(lapic_hz / 1000), (unsigned long long)count);
     return 0;

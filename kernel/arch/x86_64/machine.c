@@ -56,6 +56,9 @@ void arch_irq_disable(void) { cli(); }
  * between it and hlt (SDM Vol. 2B, STI). */
 void arch_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
 
+/* The nop is the one instruction after sti in which interrupts are taken. */
+void arch_irq_poll(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+
 NORETURN void arch_halt(void)
 {
     for (;;) {

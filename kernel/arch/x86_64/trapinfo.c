@@ -19,7 +19,7 @@ static const struct {
     [6] = {"#UD", "invalid opcode"},
     [7] = {"#NM", "device not available"},
     [8] = {"#DF", "double fault"},
-    [9] = {"#MF9", "coprocessor segment overrun"},
+    [9] = {"#09", "coprocessor segment overrun"}, /* the SDM gives it no mnemonic */
     [10] = {"#TS", "invalid TSS"},
     [11] = {"#NP", "segment not present"},
     [12] = {"#SS", "stack-segment fault"},

@@ -5,7 +5,7 @@
  * trap_dispatch(frame) in trap.c.
  *
  * Each stub is 16-byte aligned, so stub i is at trap_stubs + 16 * i; the
- * IDT builders (idt_install_early here, idt_init in idt.c) rely on that.
+ * IDT builders (idt_install_early here, idt_init in cpu.c) rely on that.
  * Stubs of vectors without a CPU error code push a 0 so the frame layout
  * is always the same.
  */

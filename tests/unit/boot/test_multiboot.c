@@ -293,6 +293,16 @@ static void test_multiboot_bad_strings_are_bounded(void **state)
     assert_string_equal(bi.loader, "unknown");
 }
 
+static void test_multiboot_string_of_exactly_the_limit_is_not_cut(void **state)
+{
+    (void)state;
+    memset(mem + CMDLINE, 'c', 1023);
+    mem[CMDLINE + 1023] = '\0';
+    assert_int_equal(parse(), BOOT_OK);
+    assert_int_equal(nlogs, 0);
+    assert_int_equal(strlen(bi.cmdline), 1023);
+}
+
 static void test_multiboot_string_running_into_unreadable_memory(void **state)
 {
     (void)state;
@@ -351,6 +361,7 @@ int main(void)
         T(test_multiboot_too_many_modules_are_capped),
         T(test_multiboot_module_list_unreadable),
         T(test_multiboot_bad_strings_are_bounded),
+        T(test_multiboot_string_of_exactly_the_limit_is_not_cut),
         T(test_multiboot_string_running_into_unreadable_memory),
         T(test_boot_range_is_ram_spans_adjacent_regions),
         T(test_boot_find_free_avoids_kernel_and_modules),

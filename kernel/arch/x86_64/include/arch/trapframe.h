@@ -2,7 +2,7 @@
 /*
  * arch/trapframe.h: the register frame traps.S builds on every exception
  * or interrupt. The layout is fixed by the push order in traps.S (general
- * registers) and by the CPU (Intel SDM Vol. 3A §6.14.1: in 64-bit mode
+ * registers) and by the CPU (Intel SDM Vol. 3A §6.14.2: in 64-bit mode
  * SS:RSP, RFLAGS, CS:RIP and an optional error code are always pushed).
  */
 #ifndef AXL_ARCH_TRAPFRAME_H

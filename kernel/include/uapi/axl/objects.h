@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * uapi/axl/objects.h: the kernel object types user space can create by
+ * retyping untyped memory, and capability rights.
+ *
+ * Part of the one ABI (see docs/abi.md). Sizes are log2 bytes of untyped
+ * memory an object consumes; 0 means the size is chosen at retype time
+ * (untyped: size_bits itself; CNode: AXL_CNODE_SLOT_BITS + radix bits).
+ * Freestanding: needs nothing.
+ */
+#ifndef AXL_UAPI_OBJECTS_H
+#define AXL_UAPI_OBJECTS_H
+
+/* X(value, NAME, size_bits) */
+#define AXL_OBJECT_TYPES(X)                                                                        \
+    X(0, NULL, 0)                                                                                  \
+    X(1, UNTYPED, 0)                                                                               \
+    X(2, CNODE, 0)                                                                                 \
+    X(3, ENDPOINT, 4)                                                                              \
+    X(4, NOTIFICATION, 5)                                                                          \
+    X(5, FRAME, 12)
+
+#define AXL_CNODE_SLOT_BITS 6   /* one CNode slot takes 64 bytes */
+#define AXL_UNTYPED_MIN_BITS 4  /* smallest untyped region: 16 bytes */
+#define AXL_UNTYPED_MAX_BITS 47 /* largest: the lower half of the address space */
+#define AXL_CNODE_MAX_RADIX 16  /* at most 65536 slots in one CNode */
+
+/* X(bit, NAME, "meaning") */
+#define AXL_RIGHTS(X)                                                                              \
+    X(0, READ, "receive on an endpoint, wait on a notification, read a frame")                     \
+    X(1, WRITE, "send on an endpoint, signal a notification, write a frame")                       \
+    X(2, GRANT, "transfer capabilities with a message")                                            \
+    X(3, GRANT_REPLY, "receive a reply capability with a call")
+
+#ifndef __ASSEMBLER__
+enum axl_object_type {
+#define AXL_X(value, name, bits) AXL_OBJ_##name = (value),
+    AXL_OBJECT_TYPES(AXL_X)
+#undef AXL_X
+        AXL_OBJ_COUNT
+};
+
+enum axl_right {
+#define AXL_X(bit, name, text) AXL_RIGHT_##name = 1u << (bit),
+    AXL_RIGHTS(AXL_X)
+#undef AXL_X
+        AXL_RIGHTS_ALL = 0xf
+};
+#endif
+
+#endif /* AXL_UAPI_OBJECTS_H */
