@@ -13,16 +13,6 @@ static bool bit_get(const struct pmm *p, uint64_t f) { return p->bitmap[f / 64] 
 static void bit_set(struct pmm *p, uint64_t f) { p->bitmap[f / 64] |= 1ull << (f % 64); }
 static void bit_clear(struct pmm *p, uint64_t f) { p->bitmap[f / 64] &= ~(1ull << (f % 64)); }
 
-/* The kernel links no libgcc, so no __builtin_popcount. */
-static unsigned popcount64(uint64_t x)
-{
-    unsigned n = 0;
-    for (; x; x &= x - 1) {
-        n++;
-    }
-    return n;
-}
-
 uint64_t pmm_bitmap_bytes(paddr_t top)
 {
     uint64_t frames = align_up(top, PAGE_SIZE) / PAGE_SIZE;
@@ -34,9 +24,7 @@ void pmm_init(struct pmm *p, uint64_t *bitmap, paddr_t top)
     memset(p, 0, sizeof(*p));
     p->bitmap = bitmap;
     p->nframes = align_up(top, PAGE_SIZE) / PAGE_SIZE;
-    for (uint64_t w = 0; w < pmm_bitmap_bytes(top) / 8; w++) {
-        bitmap[w] = UINT64_MAX;
-    }
+    memset(bitmap, 0xff, pmm_bitmap_bytes(top));
 }
 
 static bool is_reserved(const struct pmm *p, uint64_t frame)
@@ -50,10 +38,6 @@ static bool is_reserved(const struct pmm *p, uint64_t frame)
     return false;
 }
 
-/*
- * Builds each word's mask of frames to free and updates the bitmap once
- * per word rather than once per frame.
- */
 void pmm_add_free(struct pmm *p, paddr_t base, uint64_t len)
 {
     if (base + len < base) {
@@ -63,17 +47,10 @@ void pmm_add_free(struct pmm *p, paddr_t base, uint64_t len)
     uint64_t first = align_up(base, PAGE_SIZE) / PAGE_SIZE;
     uint64_t end = min_u64(align_down(base + len, PAGE_SIZE) / PAGE_SIZE, p->nframes);
 
-    for (uint64_t f = first; f < end;) {
-        uint64_t w = f / 64, mask = 0;
-        for (; f < end && f / 64 == w; f++) {
-            if (!is_reserved(p, f)) {
-                mask |= 1ull << (f % 64);
-            }
-        }
-        uint64_t newly = p->bitmap[w] & mask;
-        if (newly) {
-            p->bitmap[w] &= ~newly;
-            p->nfree += popcount64(newly);
+    for (uint64_t f = first; f < end; f++) {
+        if (bit_get(p, f) && !is_reserved(p, f)) {
+            bit_clear(p, f);
+            p->nfree++;
         }
     }
     if (first < end && first / 64 < p->hint) {
