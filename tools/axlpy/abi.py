@@ -2,15 +2,15 @@
 
 kernel/include/uapi/axl/exit.h is the single definition of the exit codes
 (rows `X(0x10, PASS, "...")` inside `#define AXL_EXIT_CODES(X)`); this module
-parses it and never repeats the numbers.  A guest that writes value V to the
+reads it with uapi.py, the project's one header reader, and never repeats
+the numbers.  A guest that writes value V to the
 isa-debug-exit port makes QEMU exit with status (V << 1) | 1.
 """
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import AxlError
+from . import AxlError, uapi
 
 # Relative to the repository root.
 EXIT_HEADER = Path("kernel/include/uapi/axl/exit.h")
@@ -18,11 +18,6 @@ EXIT_HEADER = Path("kernel/include/uapi/axl/exit.h")
 # Result names that do not come from the header.
 TIMEOUT = "timeout"
 PVPANIC = "pvpanic"  # the guest wrote the pvpanic port (see runner.py)
-
-_TABLE_START = re.compile(r"^\s*#\s*define\s+AXL_EXIT_CODES\s*\(\s*X\s*\)")
-_ROW = re.compile(
-    r'\bX\(\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*,\s*([A-Z][A-Z0-9_]*)\s*,'
-    r'\s*"((?:[^"\\]|\\.)*)"\s*\)')
 
 # isa-debug-exit exit statuses are 8 bits wide: (V << 1) | 1 must fit.
 _MAX_VALUE = 0x7F
@@ -35,18 +30,10 @@ class ExitCode:
     meaning: str
 
 
-def _macro_body(text):
-    """The text of the AXL_EXIT_CODES macro, following '\\' continuations."""
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if _TABLE_START.match(line):
-            body = []
-            for cont in lines[i:]:
-                body.append(cont)
-                if not cont.rstrip().endswith("\\"):
-                    break
-            return "\n".join(body)
-    return None
+def _meaning(fields):
+    """The row's third field, a string literal, without its quotes."""
+    text = fields[2] if len(fields) > 2 else ""
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
 
 
 class ExitCodes:
@@ -71,14 +58,19 @@ class ExitCodes:
 
     @classmethod
     def from_text(cls, text, source="<exit codes>"):
-        body = _macro_body(text)
-        if body is None:
+        header = uapi.parse_header(Path(source), text)
+        table = next((t for t in header.tables if t.macro == "AXL_EXIT_CODES"), None)
+        if table is None:
             raise AxlError(f"{source}: no '#define AXL_EXIT_CODES(X)' table")
-        codes = [ExitCode(int(value, 0), name.lower(), meaning)
-                 for value, name, meaning in _ROW.findall(body)]
-        if not codes:
+        problems = [p.message for p in header.problems]
+        for fields, line in table.rows:
+            uapi.add_row(table, fields, line, problems.append, None)
+        if problems:
+            raise AxlError(f"{source}: {problems[0]}")
+        if not table.entries:
             raise AxlError(f"{source}: AXL_EXIT_CODES(X) has no X(...) rows")
-        return cls(codes, source)
+        return cls([ExitCode(e.value, e.name.lower(), _meaning(e.fields)) for e in table.entries],
+                   source)
 
     @classmethod
     def from_header(cls, path):
