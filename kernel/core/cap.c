@@ -58,6 +58,7 @@ void cdt_move(struct cte *src, struct cte *dst)
     *dst = *src;
     relink(src, dst);
     memset(src, 0, sizeof(*src));
+    object_cap_moved(dst);
 }
 
 /*
@@ -125,7 +126,8 @@ static const char *check_child(const struct cte *c, const struct cte *k)
     if (k->cap.rights & ~c->cap.rights) {
         return "a copy has rights its parent lacks";
     }
-    if (c->cap.word && k->cap.word != c->cap.word) {
+    bool badged = c->cap.type == AXL_OBJ_ENDPOINT || c->cap.type == AXL_OBJ_NOTIFICATION;
+    if (badged && c->cap.word && k->cap.word != c->cap.word) {
         return "a copy of a badged capability has another badge";
     }
     return NULL;

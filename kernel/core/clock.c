@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * clock.c: counts timer ticks. Tiny today; the scheduler's time slices
- * will be accounted here.
+ * clock.c: counts timer ticks and charges them to the running thread's
+ * timeslice (sched_tick).
  */
 #include <arch.h>
 #include <clock.h>
 #include <klog.h>
+#include <thread.h>
 
 static volatile uint64_t ticks;
 static unsigned tick_hz;
@@ -19,7 +20,13 @@ int clock_init(unsigned hz)
     return 0;
 }
 
-void clock_tick(void) { ticks++; }
+void clock_tick(void)
+{
+    ticks++;
+    sched_tick();
+}
+
+unsigned clock_rate_hz(void) { return tick_hz; }
 
 uint64_t clock_ticks(void) { return ticks; }
 

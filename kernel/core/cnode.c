@@ -26,29 +26,22 @@ static void queue_cnode(struct cte *slots, unsigned radix)
     destroy_queue = slots;
 }
 
-/* Destroys the object of a final capability that is being deleted. */
-static void object_destroy(const struct cap *cap)
-{
-    switch (cap->type) {
-    case AXL_OBJ_CNODE:
-        queue_cnode(cap->obj, cap->size_bits);
-        break;
-    default:
-        /* Endpoints, notifications and frames own nothing else yet. The
-         * memory itself returns to its untyped once that has no children. */
-        break;
-    }
-}
-
-/* Removes the capability in a non-empty slot, destroying the object if it was final. */
+/*
+ * Removes the capability in a non-empty slot, destroying the object if it
+ * was final. A CNode's slots are queued; every other kind of object is
+ * torn down by object_cap_removed (threads stopped, waiters woken,
+ * mappings removed). The memory itself returns to its untyped once that
+ * has no children left.
+ */
 static void remove_cap(struct cte *slot)
 {
     struct cap cap = slot->cap;
     bool final = cap_is_final(slot);
     cdt_remove(slot);
-    if (final) {
-        object_destroy(&cap);
+    if (final && cap.type == AXL_OBJ_CNODE) {
+        queue_cnode(cap.obj, cap.size_bits);
     }
+    object_cap_removed(&cap, slot, final);
 }
 
 static int delete_one(struct cte *slot)
@@ -123,11 +116,33 @@ static int check_derive(const struct cte *src, const struct cte *dst)
     if (!cte_empty(dst)) {
         return AXL_E_DELETE_FIRST;
     }
-    if (src->cap.type == AXL_OBJ_UNTYPED) {
-        return AXL_E_ILLEGAL_OPERATION; /* an untyped region has one capability: move or retype it
-                                         */
+    switch (src->cap.type) {
+    case AXL_OBJ_UNTYPED: /* a region has one capability: move or retype it */
+    case AXL_OBJ_REPLY:   /* one-shot: it may move, never multiply */
+        return AXL_E_ILLEGAL_OPERATION;
+    default:
+        return AXL_E_OK;
     }
-    return AXL_E_OK;
+}
+
+/* A copy starts unmapped: each frame or table capability describes its own mapping. */
+static struct cap derived(const struct cap *src, unsigned rights)
+{
+    struct cap cap = *src;
+
+    cap.rights &= (uint8_t)rights;
+    switch (cap.type) {
+    case AXL_OBJ_FRAME:
+    case AXL_OBJ_LARGE_FRAME:
+    case AXL_OBJ_PDPT:
+    case AXL_OBJ_PAGE_DIRECTORY:
+    case AXL_OBJ_PAGE_TABLE:
+        cap.word = 0;
+        break;
+    default:
+        break;
+    }
+    return cap;
 }
 
 int cap_copy(struct cte *src, struct cte *dst, unsigned rights)
@@ -136,8 +151,7 @@ int cap_copy(struct cte *src, struct cte *dst, unsigned rights)
     if (err) {
         return err;
     }
-    struct cap cap = src->cap;
-    cap.rights &= (uint8_t)rights;
+    struct cap cap = derived(&src->cap, rights);
     cdt_insert(dst, &cap, src);
     return AXL_E_OK;
 }
@@ -153,14 +167,25 @@ int cap_mint(struct cte *src, struct cte *dst, unsigned rights, uint64_t badge)
     if (err) {
         return err;
     }
+    struct cap cap = derived(&src->cap, rights);
+    if (src->cap.type == AXL_OBJ_CNODE) {
+        /* For a CNode the "badge" is its guard: the length in the low 6 bits, the value above. */
+        unsigned bits = badge & 63;
+        uint64_t guard = badge >> 6;
+        if (bits > AXL_GUARD_MAX_BITS || (guard >> bits) != 0) {
+            return AXL_E_INVALID_ARGUMENT;
+        }
+        cap.guard_bits = (uint8_t)bits;
+        cap.word = guard;
+        cdt_insert(dst, &cap, src);
+        return AXL_E_OK;
+    }
     if (badge != 0 && !badgeable(src->cap.type)) {
         return AXL_E_INVALID_ARGUMENT; /* only endpoints and notifications carry badges */
     }
     if (badge != 0 && src->cap.word != 0 && src->cap.word != badge) {
         return AXL_E_ILLEGAL_OPERATION; /* a badge, once set, is fixed */
     }
-    struct cap cap = src->cap;
-    cap.rights &= (uint8_t)rights;
     if (badge != 0) {
         cap.word = badge;
     }
@@ -187,6 +212,10 @@ int cap_mutate(struct cte *src, struct cte *dst, unsigned rights)
     dst->cap.rights &= (uint8_t)rights;
     return AXL_E_OK;
 }
+
+int cap_delete_nodrain(struct cte *slot) { return delete_one(slot); }
+
+void cap_drain(void) { drain(); }
 
 int cap_delete(struct cte *slot)
 {

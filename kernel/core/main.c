@@ -15,6 +15,7 @@
 #include <panic.h>
 #include <pmm.h>
 #include <selftest.h>
+#include <thread.h>
 #include <uapi/axl/exit.h>
 
 #define AXL_VERSION "0.1.0"
@@ -87,6 +88,32 @@ static void clock_start(const char *cmdline)
     }
 }
 
+/* timeslice_ms= (default 10): how long a thread runs before others of its priority get a turn. */
+static void sched_start(const char *cmdline)
+{
+    uint64_t ms = 10;
+
+    if (cmdline_get_uint(cmdline, "timeslice_ms", 60000, &ms) == -2 || ms == 0) {
+        kwarn("sched", "timeslice_ms= wants a number from 1 to 60000; using 10");
+        ms = 10;
+    }
+    unsigned hz = clock_rate_hz();
+    uint64_t ticks = hz ? (ms * hz + 999) / 1000 : 1;
+    sched_init((unsigned)ticks);
+    kinfo("sched", "%u priorities, round robin; timeslice %llu ms = %llu tick%s", AXL_PRIORITIES,
+          (unsigned long long)ms, (unsigned long long)ticks, ticks == 1 ? "" : "s");
+}
+
+/* True if the first boot module is an ELF file: the root task. */
+static bool have_root_task(const struct boot_info *bi)
+{
+    if (bi->nmodules == 0 || bi->modules[0].end - bi->modules[0].start < 4) {
+        return false;
+    }
+    const unsigned char *p = phys_to_virt(bi->modules[0].start);
+    return p[0] == 0x7f && p[1] == 'E' && p[2] == 'L' && p[3] == 'F';
+}
+
 static const char *region_type_name(uint32_t type)
 {
     switch (type) {
@@ -151,7 +178,14 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     report_boot(&boot_info);
     clock_start(boot_info.cmdline);
     selftest_run(SELFTEST_LATE);
-    kinfo("boot", "boot complete: %u warnings, %u errors; nothing more to run, powering off",
+    sched_start(boot_info.cmdline);
+    if (have_root_task(&boot_info)) {
+        kinfo("boot", "boot complete: %u warnings, %u errors; starting the root task",
+              klog_count(KLOG_WARN), klog_count(KLOG_ERROR));
+        root_task_start(&boot_info, &pmm);
+    }
+    kinfo("boot", "boot complete: %u warnings, %u errors; no root task (module 0 is not an ELF "
+          "file), powering off",
           klog_count(KLOG_WARN), klog_count(KLOG_ERROR));
     arch_exit(AXL_EXIT_PASS);
 }

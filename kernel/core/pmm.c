@@ -121,3 +121,38 @@ int pmm_free(struct pmm *p, paddr_t frame)
     }
     return 0;
 }
+
+paddr_t pmm_alloc_contig(struct pmm *p, uint64_t n, uint64_t align)
+{
+    for (uint64_t f = 0; n && f + n <= p->nframes; f += align) {
+        uint64_t i = 0;
+        while (i < n && !bit_get(p, f + i)) {
+            i++;
+        }
+        if (i == n) {
+            for (i = 0; i < n; i++) {
+                bit_set(p, f + i);
+            }
+            p->nfree -= n;
+            return f * PAGE_SIZE;
+        }
+    }
+    return PMM_NONE;
+}
+
+uint64_t pmm_next_free_run(struct pmm *p, uint64_t from, uint64_t *len)
+{
+    uint64_t f = from;
+
+    while (f < p->nframes && bit_get(p, f)) {
+        f++;
+    }
+    uint64_t e = f;
+    while (e < p->nframes && !bit_get(p, e)) {
+        bit_set(p, e);
+        p->nfree--;
+        e++;
+    }
+    *len = e - f;
+    return f;
+}

@@ -31,8 +31,8 @@ int object_size_bits(unsigned type, unsigned size_bits)
         return size_bits >= 1 && size_bits <= AXL_CNODE_MAX_RADIX
                    ? (int)(size_bits + AXL_CNODE_SLOT_BITS)
                    : -1;
-    default:
-        return type < AXL_OBJ_COUNT ? fixed_bits[type] : -1;
+    default: /* size 0: made by the kernel alone (reply, IRQ and port capabilities) */
+        return type < AXL_OBJ_COUNT && fixed_bits[type] > 0 ? fixed_bits[type] : -1;
     }
 }
 
@@ -94,13 +94,18 @@ int untyped_retype(struct cte *ut, unsigned type, unsigned size_bits, const stru
         return AXL_E_INVALID_ARGUMENT;
     }
     bool device = ut->cap.flags & CAP_DEVICE;
-    if (device && type != AXL_OBJ_FRAME && type != AXL_OBJ_UNTYPED) {
+    if (device && type != AXL_OBJ_FRAME && type != AXL_OBJ_LARGE_FRAME &&
+        type != AXL_OBJ_UNTYPED) {
         return AXL_E_ILLEGAL_OPERATION; /* kernel objects never live in device memory */
     }
     if (count == 0 || count > (1ull << AXL_CNODE_MAX_RADIX)) {
         return AXL_E_RANGE;
     }
     int err = check_dest(dest, index, count);
+    if (err) {
+        return err;
+    }
+    err = object_can_create(type, count);
     if (err) {
         return err;
     }
@@ -120,6 +125,9 @@ int untyped_retype(struct cte *ut, unsigned type, unsigned size_bits, const stru
                    1ull << bits); /* every object starts zeroed: an empty CNode, idle endpoint */
         }
         struct cap cap = new_cap(type, size_bits, obj, device);
+        if (!device) {
+            object_init(&cap);
+        }
         cdt_insert(&slots[i], &cap, ut);
     }
     ut->cap.word = start + (count << bits);

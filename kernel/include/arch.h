@@ -24,6 +24,8 @@ void arch_console_putc(char c);
 /* --- time --- */
 /* Calibrates the timestamp counter; logs the result. Call once at boot. */
 void arch_time_init(void);
+/* The timestamp counter's rate, 0 if uncalibrated. */
+uint64_t arch_tsc_hz(void);
 /* Nanoseconds since arch_time_init (0 before it). */
 uint64_t arch_time_ns(void);
 
@@ -39,6 +41,12 @@ void arch_timer_eoi(void);
 void arch_wait_for_interrupt(void);
 /* Lets pending interrupts in for an instant without halting; interrupts off after. */
 void arch_irq_poll(void);
+
+/* --- interrupts from user mode or idle (trap.c) --- */
+/* Handles an interrupt that arrived in user mode (timer, IRQ line, or dropped). */
+void arch_interrupt(uint64_t vector);
+/* From now on an interrupt on an unowned vector is a user's doing: logged, not a panic. */
+void arch_users_started(void);
 
 /* --- CPU setup --- */
 /* Final GDT, TSS with IST stacks, full IDT, legacy PIC masked. */
@@ -58,6 +66,23 @@ static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)(pa + K
 /* Physical extent of the loaded kernel image (linker symbols). */
 paddr_t arch_kernel_phys_start(void);
 paddr_t arch_kernel_phys_end(void);
+
+/* --- user address spaces, I/O ports (arch/x86_64/vspace.c, ioport.c) --- */
+struct cap;
+struct cte;
+/* Invocations on frames, on page tables of every level, on port capabilities. */
+int arch_page_invoke(struct cte *slot, uint64_t label);
+int arch_table_invoke(struct cte *slot, uint64_t label);
+int arch_ioport_invoke(struct cte *slot, uint64_t label);
+/* A frame or table capability is going: remove the mapping it made, if any. */
+void arch_cap_unmap(const struct cap *cap);
+/* A new PML4 (kernel half copied, ASID taken: cap->word); a PML4's last capability went. */
+void arch_vspace_init(struct cap *cap);
+void arch_vspace_destroy(const struct cap *cap);
+/* How many more address spaces can exist. */
+uint64_t arch_asids_free(void);
+/* Number of inconsistencies in the page tables the capabilities describe (logged). */
+unsigned arch_vspace_check(const struct cap *cap);
 
 /* --- ending the machine --- */
 /* Halts this CPU forever with interrupts off. */

@@ -41,8 +41,11 @@ struct cap {
     uint8_t rights;    /* AXL_RIGHT_* */
     uint8_t size_bits; /* untyped: log2 region size; CNode: radix (log2 slots) */
     uint8_t flags;     /* CAP_DEVICE */
-    uint32_t reserved;
-    uint64_t word; /* endpoint, notification: badge (0: unbadged); untyped: bytes used */
+    uint8_t guard_bits; /* CNode: length of the guard in word */
+    uint8_t reserved[3];
+    /* endpoint, notification: badge (0: unbadged); untyped: bytes used; CNode: guard;
+     * PML4: its ASID; frame, page table: where it is mapped (arch), 0 if not */
+    uint64_t word;
     void *obj;     /* the object's kernel address; untyped: the region's start */
 };
 
@@ -95,6 +98,25 @@ int cap_mutate(struct cte *src, struct cte *dst, unsigned rights);
 int cap_delete(struct cte *slot);
 /* Deletes every capability derived from the one in slot, keeping it. */
 int cap_revoke(struct cte *slot);
+/*
+ * As cap_delete, for the kernel's own slots (in a TCB) while it may be
+ * destroying objects already: queued CNodes are emptied by the outermost
+ * operation, or by cap_drain.
+ */
+int cap_delete_nodrain(struct cte *slot);
+void cap_drain(void);
+
+/*
+ * Hooks into the rest of the kernel (core/object.c; the host tests of the
+ * derivation tree provide their own): a capability was removed from slot
+ * (final: it was the last to its object), and one was moved to dst.
+ */
+void object_cap_removed(const struct cap *cap, struct cte *slot, bool final);
+void object_cap_moved(struct cte *dst);
+/* Checks before creating count objects of type (e.g. free ASIDs); 0 or an error. */
+int object_can_create(unsigned type, uint64_t count);
+/* Initialises a new, zeroed object; may set fields of its first capability. */
+void object_init(struct cap *cap);
 
 /* --- untyped memory (core/untyped.c) --- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * clock.h: the kernel's tick (core/clock.c), driven by the arch timer.
- * The scheduler's preemption will hang off clock_tick.
+ * Each tick also counts against the running thread's timeslice.
  */
 #ifndef AXL_CLOCK_H
 #define AXL_CLOCK_H
@@ -15,6 +15,9 @@ int clock_init(unsigned hz);
 
 /* Called by the arch timer interrupt, interrupts off. */
 void clock_tick(void);
+
+/* Ticks per second, 0 if the timer did not start. */
+unsigned clock_rate_hz(void);
 
 /* Ticks since clock_init. */
 uint64_t clock_ticks(void);

@@ -21,6 +21,9 @@ void klog(enum klog_level level, const char *subsys, const char *fmt, ...) PRINT
 #define kwarn(sub, ...) klog(KLOG_WARN, sub, __VA_ARGS__)
 #define kinfo(sub, ...) klog(KLOG_INFO, sub, __VA_ARGS__)
 
+/* Writes text as it is (user programs' debug output), '\n' as "\r\n". */
+void klog_raw(const char *s);
+
 /* Number of lines logged at each level so far (boot summary, tests). */
 unsigned klog_count(enum klog_level level);
 

@@ -54,6 +54,16 @@ paddr_t pmm_alloc(struct pmm *p);
  */
 int pmm_free(struct pmm *p, paddr_t frame);
 
+/* Takes n contiguous free frames, the first a multiple of align frames; PMM_NONE if none. */
+paddr_t pmm_alloc_contig(struct pmm *p, uint64_t n, uint64_t align);
+
+/*
+ * Takes the first run of free frames at or after frame number from:
+ * returns its first frame number and sets *len to its length (0: no
+ * more). Used once, to hand all free memory to user space as untyped.
+ */
+uint64_t pmm_next_free_run(struct pmm *p, uint64_t from, uint64_t *len);
+
 static inline uint64_t pmm_free_frames(const struct pmm *p) { return p->nfree; }
 
 #endif /* AXL_PMM_H */

@@ -40,4 +40,14 @@ void klog(enum klog_level level, const char *subsys, const char *fmt, ...)
     console_write("\r\n");
 }
 
+void klog_raw(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n') {
+            arch_console_putc('\r');
+        }
+        arch_console_putc(*s);
+    }
+}
+
 unsigned klog_count(enum klog_level level) { return level <= KLOG_DEBUG ? counts[level] : 0; }

@@ -181,6 +181,56 @@ class ScenarioTest(unittest.TestCase):
                 self.setUp()
                 self.assertRejects(toml, problem, files=["y"])
 
+    def test_program_modules(self):
+        # A program module needs no file: the build makes build/user/NAME.elf.
+        s = self.load("""\
+            description = "d"
+            modules = [{ program = "ktest", args = "a=1" }, { file = "y" },
+                       { program = "k_2-x" }]
+            [expect]
+            exit = "pass"
+            """, files=["y"])
+        self.assertEqual([(m.file, m.args, m.program) for m in s.modules],
+                         [("ktest.elf", "a=1", "ktest"), ("y", "", ""),
+                          ("k_2-x.elf", "", "k_2-x")])
+
+    def test_the_same_program_twice_is_allowed(self):
+        s = self.load('description = "d"\nmodules = [{ program = "p" }, '
+                      '{ program = "p", args = "2" }]\n[expect]\n'
+                      'exit = "pass"\n')
+        self.assertEqual([m.file for m in s.modules], ["p.elf", "p.elf"])
+
+    def test_rejects_bad_program_modules(self):
+        ok = '[expect]\nexit = "pass"\n'
+        cases = [
+            ('modules = [{ file = "y", program = "p" }]',
+             "modules[0] needs exactly one of 'file'"),
+            ('modules = [{ args = "x" }]', "modules[0] needs exactly one of"),
+            ('modules = [{ program = 3 }]',
+             "'program' must be a string, not an integer"),
+            ('modules = [{ program = "Ktest" }]',
+             "modules[0]: program 'Ktest' must match [a-z0-9_-]+"),
+            ('modules = [{ program = "" }]', "must match [a-z0-9_-]+"),
+            ('modules = [{ program = "k.elf" }]', "(the name without .elf)"),
+            ('modules = [{ program = "../k" }]', "must match"),
+            ('modules = [{ program = "p", bogus = 1 }]',
+             "unknown key 'bogus' in modules[0] (allowed: file, program, "
+             "args)"),
+            ('modules = [{ program = "p", args = "a\\nb" }]',
+             "'modules[0].args' must be a single line"),
+            ('modules = [{ file = "p.elf" }, { program = "p" }]',
+             "modules[0]: file 'p.elf' has the name modules[1] (program "
+             "'p') gets in the image"),
+            ('modules = [{ program = "p" }, { file = "p.elf" }]',
+             "modules[1]: file 'p.elf' has the name modules[0]"),
+        ]
+        for modules, problem in cases:
+            with self.subTest(problem):
+                self.tearDown()
+                self.setUp()
+                self.assertRejects(f'description = "d"\n{modules}\n{ok}',
+                                   problem, files=["y", "p.elf"])
+
     def test_load_all_sorted_and_skips_plain_dirs(self):
         (self.root / abi.EXIT_HEADER).parent.mkdir(parents=True)
         (self.root / abi.EXIT_HEADER).write_text(HEADER)
@@ -232,6 +282,12 @@ class ArgvTest(unittest.TestCase):
         self.assertEqual(option(args, "-initrd"),
                          "build/scenarios/demo/a,,b.bin x=1,,y=2,"
                          "build/scenarios/demo/sub/c")
+
+    def test_program_module_is_booted_from_the_image(self):
+        mods = [scen.Module("ktest.elf", "v=1", program="ktest")]
+        args = qemu.argv(make_scenario(modules=mods))
+        self.assertEqual(option(args, "-initrd"),
+                         "build/scenarios/demo/ktest.elf v=1")
 
     def test_module_path_with_space_is_rejected(self):
         with self.assertRaisesRegex(AxlError, "space"):

@@ -25,11 +25,12 @@ DEFAULT_MEMORY = "256M"
 DEFAULT_TIMEOUT = 60.0
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_PROGRAM = re.compile(r"[a-z0-9_-]+\Z")     # env.AxlUserProgram(name, ...)
 _MEMORY = re.compile(r"[1-9][0-9]*[KMG]?\Z")   # QEMU -m; bare number = MiB
 
 _TOP_KEYS = ("description", "cmdline", "modules", "devices", "memory",
              "timeout", "expect")
-_MODULE_KEYS = ("file", "args")
+_MODULE_KEYS = ("file", "program", "args")
 _EXPECT_KEYS = ("exit", "serial", "forbid", "vga")
 
 
@@ -44,8 +45,16 @@ class ScenarioError(AxlError):
 
 @dataclass(frozen=True)
 class Module:
-    file: str        # relative path inside the scenario dir (POSIX form)
-    args: str = ""   # module command line, after the path
+    """One boot module: a file of the scenario, or a user program the build
+    makes (build/user/<program>.elf, see tools/scons/axl.py).
+
+    file is the module's path in the scenario image, build/scenarios/<name>/
+    (POSIX form), and so also the name the kernel sees: for a file module
+    its path inside the scenario dir, for a program "<program>.elf".
+    """
+    file: str
+    args: str = ""      # module command line, after the path
+    program: str = ""   # the user program's name; "" for a file module
 
 
 @dataclass(frozen=True)
@@ -134,12 +143,18 @@ class _Parser:
         where = f"modules[{i}]"
         if not isinstance(entry, dict):
             self.fail(f"'{where}' must be a table like "
-                      f"{{ file = \"x.bin\", args = \"...\" }}, "
-                      f"not {_kind(entry)}")
+                      f"{{ file = \"x.bin\", args = \"...\" }} or "
+                      f"{{ program = \"name\" }}, not {_kind(entry)}")
         self.check_keys(entry, _MODULE_KEYS, where)
-        file = self.get(entry, "file", (str,), "a string", required=True)
         args = self.one_line(self.get(entry, "args", (str,), "a string",
                                       default=""), f"{where}.args")
+        if ("file" in entry) == ("program" in entry):
+            self.fail(f"{where} needs exactly one of 'file' (a file in the "
+                      f"scenario directory) or 'program' (a user program "
+                      f"the build makes)")
+        if "program" in entry:
+            return self.program_module(where, entry, args)
+        file = self.get(entry, "file", (str,), "a string")
         rel = PurePosixPath(file)
         if not file or rel.is_absolute() or ".." in rel.parts:
             self.fail(f"{where}: file {file!r} must be a relative path "
@@ -151,6 +166,30 @@ class _Parser:
             self.fail(f"{where}: module file {file!r} not found in "
                       f"{display_path(scenario_dir)}")
         return Module(file=str(rel), args=args)
+
+    def program_module(self, where, entry, args):
+        """A built user program; whether the build makes it is the
+        build's to check (SConstruct), since nothing is built yet here."""
+        program = self.get(entry, "program", (str,), "a string")
+        if not _PROGRAM.match(program):
+            hint = (" (the name without .elf)" if program.endswith(".elf")
+                    else "")
+            self.fail(f"{where}: program {program!r} must match "
+                      f"[a-z0-9_-]+{hint}, the name given to "
+                      f"env.AxlUserProgram")
+        return Module(file=f"{program}.elf", args=args, program=program)
+
+    def check_module_names(self, modules):
+        """Two different sources may not land on one name in the image."""
+        seen = {}
+        for i, m in enumerate(modules):
+            j = seen.setdefault(m.file, i)
+            if modules[j].program != m.program:   # a file and a program
+                f, p = (j, i) if modules[i].program else (i, j)
+                self.fail(f"modules[{f}]: file {m.file!r} has the name "
+                          f"modules[{p}] (program {modules[p].program!r}) "
+                          f"gets in the image; rename the file")
+        return modules
 
     def devices(self, table):
         devices = self.strings(table, "devices")
@@ -207,8 +246,9 @@ class _Parser:
             cmdline=self.one_line(self.get(data, "cmdline", (str,),
                                            "a string", default=""),
                                   "cmdline"),
-            modules=[self.module(scenario_dir, i, m)
-                     for i, m in enumerate(modules)],
+            modules=self.check_module_names(
+                [self.module(scenario_dir, i, m)
+                 for i, m in enumerate(modules)]),
             devices=devices,
             memory=memory,
             timeout=float(timeout),

@@ -4,15 +4,18 @@
 Adds to every environment:
   env.AxlKernel(name, sources, ldscript)  two-pass kernel link -> name.elf, name.elf32
   env.AxlHostTest(name, sources)          a cmocka test program, and its run alias
+  env.AxlUserProgram(name, sources)       a user program -> build/user/<name>.elf
   env.AxlScenarioImage(scenario, kernel)  a scenario's boot modules, and its alias
   env.AxlScenarioIso(scenario, kernel32)  a GRUB ISO of a scenario (alias iso-<name>)
 Quiet build lines unless V=1.
 """
 import os
+import re
 import subprocess
 import sys
 
 import SCons.Action
+import SCons.Errors
 import SCons.Script
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -74,12 +77,50 @@ def _host_test(env, name, sources):
     return prog, run
 
 
+USER_DIR = 'build/user'  # where AxlUserProgram puts <name>.elf; program modules come from here
+_PROGRAM_NAME = re.compile(r'[a-z0-9_-]+\Z')  # as tools/axlpy/scenario.py accepts in modules
+
+
+def _user_program(env, name, sources):
+    """Links sources with libipc into build/user/<name>.elf (see docs/user-space.md).
+
+    Needs $LIBIPC (the library's node) and $ULINKFLAGS, which SConstruct sets on the user
+    environment. Objects go to the calling SConscript's variant directory.
+    """
+    if not _PROGRAM_NAME.match(name):
+        raise SCons.Errors.UserError(f'user program name {name!r} must match [a-z0-9_-]+')
+    objs = env.Object(sources)
+    ldscript = env.File('#libipc/user.ld')
+    link = SCons.Action.Action('$LD $ULINKFLAGS -T ${SOURCES[0]} -o $TARGET ${SOURCES[1:]}',
+                               '  LD     $TARGET' if env.get('V') != '1' else None)
+    return env.Command(f'#{USER_DIR}/{name}.elf', [ldscript] + objs + env['LIBIPC'], link)
+
+
+def _module_source(env, scen, index, module):
+    """The node a module is copied from: a file of the scenario, or a built user program."""
+    if not module.program:
+        return env.File(os.path.join(scen.dir, module.file))
+    elf = env.File(f'#{USER_DIR}/{module.program}.elf')
+    if not elf.has_builder():  # no AxlUserProgram made it (they all run before the images)
+        where = os.path.relpath(scen.file, env.Dir('#').abspath)
+        print(f'error: {where}: modules[{index}]: no SConscript builds user program '
+              f'{module.program!r} ({USER_DIR}/{module.program}.elf); build it with '
+              f'env.AxlUserProgram({module.program!r}, [...]) (docs/user-space.md)',
+              file=sys.stderr)
+        SCons.Script.Exit(2)
+    return elf
+
+
+def _module_sources(env, scen):
+    """(name in the image, source node) for each module of scen."""
+    return [(m.file, _module_source(env, scen, i, m)) for i, m in enumerate(scen.modules)]
+
+
 def _scenario_image(env, scen, kernel):
     """Copies a scenario's modules next to each other under build/scenarios/<name>/."""
     mods = []
-    for m in scen.modules:
-        mods += env.InstallAs(f'#build/scenarios/{scen.name}/{m.file}',
-                              os.path.join(scen.dir, m.file))
+    for name, src in dict(_module_sources(env, scen)).items():  # a module listed twice: one copy
+        mods += env.InstallAs(f'#build/scenarios/{scen.name}/{name}', src)
     return env.Alias(f'scenario-{scen.name}', kernel + mods)
 
 
@@ -96,6 +137,8 @@ def _grub_cfg(scen):
 
 def _scenario_iso(env, scen, kernel32):
     """build/iso/<name>.iso: the same kernel and modules, booted by GRUB 2 instead of QEMU's loader."""
+    mods = _module_sources(env, scen)
+
     def build(target, source, env):
         import shutil
         import tempfile
@@ -106,17 +149,17 @@ def _scenario_iso(env, scen, kernel32):
         with tempfile.TemporaryDirectory() as root:
             os.makedirs(os.path.join(root, 'boot', 'grub'))
             shutil.copy(str(source[0]), os.path.join(root, 'boot', 'kernel.elf32'))
-            for m in scen.modules:
-                dst = os.path.join(root, 'boot', 'modules', m.file)
+            for name, src in mods:
+                dst = os.path.join(root, 'boot', 'modules', name)
                 os.makedirs(os.path.dirname(dst), exist_ok=True)
-                shutil.copy(os.path.join(scen.dir, m.file), dst)
+                shutil.copy(src.abspath, dst)
             with open(os.path.join(root, 'boot', 'grub', 'grub.cfg'), 'w') as f:
                 f.write(_grub_cfg(scen))
             r = subprocess.run(['grub-mkrescue', '-o', str(target[0]), root], capture_output=True, text=True)
             if r.returncode != 0:
                 print(r.stderr, file=sys.stderr)
             return r.returncode
-    sources = [kernel32] + [os.path.join(scen.dir, m.file) for m in scen.modules]
+    sources = [kernel32] + [src for _, src in mods]
     iso = env.Command(f'#build/iso/{scen.name}.iso', sources,
                       SCons.Action.Action(build, '  ISO    $TARGET'))
     env.Depends(iso, env.Value(_grub_cfg(scen)))
@@ -127,6 +170,7 @@ def generate(env):
     _quiet(env)
     env.AddMethod(_kernel, 'AxlKernel')
     env.AddMethod(_host_test, 'AxlHostTest')
+    env.AddMethod(_user_program, 'AxlUserProgram')
     env.AddMethod(_scenario_image, 'AxlScenarioImage')
     env.AddMethod(_scenario_iso, 'AxlScenarioIso')
 

@@ -9,6 +9,7 @@
  */
 #include <arch.h>
 #include <arch/x86.h>
+#include <klog.h>
 #include <uapi/axl/exit.h>
 
 /* GDT selectors. The order 0x10/0x18/0x20 is what SYSRET expects (SDM Vol. 2B, SYSRET). */
@@ -50,6 +51,7 @@ extern char nmi_stack_guard[], nmi_stack_bottom[], nmi_stack_top[];
 extern char mc_stack_guard[], mc_stack_bottom[], mc_stack_top[];
 extern char panic_stack_guard[], panic_stack_bottom[], panic_stack_top[];
 extern char _kernel_phys_start[], _kernel_end[];
+extern char syscall_entry[];
 
 /* Read by boot32.S, which cannot see C enums: the ABI header stays the one definition. */
 const uint8_t boot32_exit_panic = AXL_EXIT_PANIC;
@@ -137,11 +139,51 @@ static void pic_disable(void)
     outb(0xa1, 0xff);
 }
 
+/*
+ * SYSCALL enters at syscall_entry in kernel code with interrupts, traps,
+ * direction and alignment-check flags cleared (SDM Vol. 2B, SYSCALL).
+ * STAR[47:32] is the kernel CS (SS = CS + 8); STAR[63:48] is the base
+ * SYSRET would use (CS = base + 16, SS = base + 8, both RPL 3).
+ */
+static void syscall_init(void)
+{
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    wrmsr(MSR_STAR, (uint64_t)SEL_KCODE << 32 | (uint64_t)(SEL_KDATA | 3) << 48);
+    wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+    wrmsr(MSR_FMASK, 0x200 | 0x100 | 0x400 | 0x40000 | 0x4000); /* IF TF DF AC NT */
+    tss.rsp[0] = (uint64_t)boot_stack_top; /* interrupts from user mode start here */
+    idt_table[3].flags = 0xee00; /* int3 from user mode raises #BP, not #GP */
+}
+
+/* User threads get the FPU and SSE (the kernel itself uses neither), #XM for
+ * unmasked SSE exceptions, #AC when they ask for it, and SMEP/SMAP guard the
+ * kernel from user pages where the CPU has them. */
+static void user_cpu_features(void)
+{
+    uint32_t r[4];
+
+    write_cr0((read_cr0() & ~(uint64_t)CR0_EM) | CR0_MP | CR0_NE | CR0_AM);
+    uint64_t cr4 = read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpuid(0, 0, r);
+    bool smep = false, smap = false;
+    if (r[0] >= 7) {
+        cpuid(7, 0, r);
+        smep = r[1] & (1u << 7);
+        smap = r[1] & (1u << 20);
+    }
+    cr4 |= (smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0);
+    write_cr4(cr4);
+    kinfo("cpu", "user mode: SYSCALL, FXSAVE; SMEP %s, SMAP %s", smep ? "on" : "not offered",
+          smap ? "on" : "not offered");
+}
+
 void arch_cpu_init(void)
 {
     gdt_init();
     idt_init();
     pic_disable();
+    syscall_init();
+    user_cpu_features();
 }
 
 bool arch_idt_is_full(void) { return idt_full; }

@@ -28,7 +28,8 @@ extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
 extern char _data_start[], _data_end[], _ksyms_start[], _kernel_end[];
 
 static struct pmm *pt_pmm;
-static uint64_t nx_bit; /* PTE_NX when EFER.NXE is on, else 0 (NX would be reserved) */
+uint64_t *kernel_pml4; /* the kernel's own space; its upper half is in every PML4 */
+uint64_t nx_bit; /* PTE_NX when EFER.NXE is on, else 0 (NX would be reserved) */
 
 static uint64_t *pt_alloc(void)
 {
@@ -112,4 +113,5 @@ void arch_paging_init(struct pmm *p, const struct boot_info *bi)
         map_2m(pml4, KERNEL_DIRECT_MAP + pa, pa, PTE_W | nx_bit);
     }
     write_cr3(virt_to_phys_table(pml4));
+    kernel_pml4 = pml4;
 }

@@ -52,6 +52,8 @@ void arch_time_init(void)
           (unsigned long long)(tsc_hz / 1000));
 }
 
+uint64_t arch_tsc_hz(void) { return tsc_hz; }
+
 uint64_t arch_time_ns(void)
 {
     if (tsc_hz == 0) {

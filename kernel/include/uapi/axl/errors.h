@@ -21,7 +21,11 @@
     X(7, DELETE_FIRST, "the destination slot is occupied")                                         \
     X(8, REVOKE_FIRST, "objects derived from this capability still exist")                         \
     X(9, NOT_ENOUGH_MEMORY, "the untyped region has too little free memory left")                  \
-    X(10, INSUFFICIENT_RIGHTS, "the capability lacks a right the operation needs")
+    X(10, INSUFFICIENT_RIGHTS, "the capability lacks a right the operation needs")                 \
+    X(11, WOULD_BLOCK, "a non-blocking operation found no partner or no signal")                   \
+    X(12, ABORTED, "the IPC ended without an answer: the partner or object was deleted")           \
+    X(13, MAPPING, "the address is taken, or a page table it needs is missing")                    \
+    X(14, NO_IPC_BUFFER, "the message needs an IPC buffer, and the thread has none")
 
 #ifndef __ASSEMBLER__
 enum axl_error {

@@ -5,7 +5,10 @@
  *
  * Part of the one ABI (see docs/abi.md). Sizes are log2 bytes of untyped
  * memory an object consumes; 0 means the size is chosen at retype time
- * (untyped: size_bits itself; CNode: AXL_CNODE_SLOT_BITS + radix bits).
+ * (untyped: size_bits itself; CNode: AXL_CNODE_SLOT_BITS + radix bits)
+ * or, from REPLY on, that the kernel alone makes the capability (a reply
+ * capability with each call, the controls at boot, handlers and port
+ * ranges from their control): these cannot be retyped.
  * Freestanding: needs nothing.
  */
 #ifndef AXL_UAPI_OBJECTS_H
@@ -18,12 +21,27 @@
     X(2, CNODE, 0)                                                                                 \
     X(3, ENDPOINT, 4)                                                                              \
     X(4, NOTIFICATION, 5)                                                                          \
-    X(5, FRAME, 12)
+    X(5, FRAME, 12)                                                                                \
+    X(6, TCB, 11)                                                                                  \
+    X(7, LARGE_FRAME, 21)                                                                          \
+    X(8, PML4, 12)                                                                                 \
+    X(9, PDPT, 12)                                                                                 \
+    X(10, PAGE_DIRECTORY, 12)                                                                      \
+    X(11, PAGE_TABLE, 12)                                                                          \
+    X(12, REPLY, 0)                                                                                \
+    X(13, IRQ_CONTROL, 0)                                                                          \
+    X(14, IRQ_HANDLER, 0)                                                                          \
+    X(15, IOPORT_CONTROL, 0)                                                                       \
+    X(16, IOPORT, 0)
 
 #define AXL_CNODE_SLOT_BITS 6   /* one CNode slot takes 64 bytes */
 #define AXL_UNTYPED_MIN_BITS 4  /* smallest untyped region: 16 bytes */
 #define AXL_UNTYPED_MAX_BITS 47 /* largest: the lower half of the address space */
 #define AXL_CNODE_MAX_RADIX 16  /* at most 65536 slots in one CNode */
+#define AXL_GUARD_MAX_BITS 48   /* longest CNode guard (docs/abi.md, CSpace addressing) */
+#define AXL_PRIORITIES 256      /* thread priorities 0 (lowest) .. 255 */
+#define AXL_USER_TOP 0x0000800000000000 /* user virtual addresses lie below this */
+#define AXL_IRQ_COUNT 24                /* IOAPIC inputs: IRQ numbers 0 .. 23 */
 
 /* X(bit, NAME, "meaning") */
 #define AXL_RIGHTS(X)                                                                              \

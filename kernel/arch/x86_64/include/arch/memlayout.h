@@ -6,7 +6,8 @@
  *   0xffff800000000000  direct map of physical memory (2 MiB pages)
  *   0xffffffff80000000  kernel image, phys 0x100000 at +0x100000
  *
- * The lower half is left to user space (issue: capability kernel).
+ * The lower half belongs to user space: every address space (PML4) has
+ * its own lower half and shares the kernel's upper half.
  */
 #ifndef AXL_ARCH_MEMLAYOUT_H
 #define AXL_ARCH_MEMLAYOUT_H
@@ -20,6 +21,8 @@
 /* Interrupt vectors the kernel owns (0-31 are CPU exceptions). */
 #define VEC_TIMER 0x20
 #define VEC_SPURIOUS 0xff
+#define VEC_IRQ_BASE 0x50 /* IOAPIC line n arrives on VEC_IRQ_BASE + n */
+#define SYSCALL_VECTOR 0x100 /* in a trap frame: entered by SYSCALL, not a vector */
 
 #define KSTACK_SIZE 16384 /* boot stack */
 #define IST_STACK_SIZE 8192

@@ -60,6 +60,20 @@ X86_READ_CR(3)
 X86_READ_CR(4)
 #undef X86_READ_CR
 
+static inline void write_cr0(uint64_t v) { __asm__ volatile("mov %0, %%cr0" ::"r"(v) : "memory"); }
+static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va) : "memory"); }
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline void write_cr3(uint64_t v) { __asm__ volatile("mov %0, %%cr3" ::"r"(v) : "memory"); }
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" ::"r"(v) : "memory"); }
 
@@ -74,7 +88,18 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 #define MSR_EFER 0xC0000080u
+#define EFER_SCE (1u << 0)
 #define EFER_NXE (1u << 11)
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_FMASK 0xC0000084u
+
+#define CR0_MP (1u << 1)
+#define CR0_EM (1u << 2)
+#define CR0_NE (1u << 5)
+#define CR0_AM (1u << 18)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
 
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)

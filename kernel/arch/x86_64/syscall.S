@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * syscall.S: the doors between user mode and the kernel.
+ *
+ * syscall_entry is where SYSCALL lands (MSR_LSTAR). The CPU has put the
+ * user RIP in rcx and RFLAGS in r11 and masked IF (MSR_FMASK), but left
+ * rsp alone, so the entry switches to the kernel stack itself, then
+ * builds the same struct trap_frame an interrupt would, so every kernel
+ * entry looks alike. The kernel stack is empty at every entry from user
+ * mode: the kernel never blocks on it (see core/sched.c).
+ *
+ * arch_enter_user(regs) leaves through IRETQ from a saved frame (in the
+ * TCB). IRETQ, unlike SYSRET, restores every register, so the same exit
+ * serves threads that entered by SYSCALL, by a fault or by an interrupt.
+ */
+#include <arch/memlayout.h>
+
+#define USER_CS 0x23 /* GDT 0x20, RPL 3 */
+#define USER_SS 0x1b /* GDT 0x18, RPL 3 */
+
+    .text
+    .code64
+    .global syscall_entry
+syscall_entry:
+    movq %rsp, syscall_user_rsp(%rip)
+    leaq boot_stack_top(%rip), %rsp
+    pushq $USER_SS
+    pushq syscall_user_rsp(%rip)
+    pushq %r11                      /* RFLAGS */
+    pushq $USER_CS
+    pushq %rcx                      /* RIP */
+    pushq $0                        /* error code */
+    pushq $SYSCALL_VECTOR           /* not a CPU vector: marks a system call */
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, %rdi
+    xorl %ebp, %ebp                 /* a backtrace ends here */
+    cld
+    call syscall_from_user          /* does not return */
+    ud2
+
+    .global arch_enter_user
+arch_enter_user:
+    movq %rdi, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+    addq $16, %rsp                  /* vector and error code */
+    iretq
+
+    .global arch_fpu_save
+arch_fpu_save:
+    fxsave64 (%rdi)
+    ret
+
+    .global arch_fpu_restore
+arch_fpu_restore:
+    fxrstor64 (%rdi)
+    ret
+
+    .section .bss
+    .align 8
+syscall_user_rsp:
+    .skip 8
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * irq.c: IRQ lines as capabilities. IRQ_CONTROL_GET hands out the one
+ * handler capability of a line; binding it to a notification unmasks
+ * the line; each interrupt masks the line again and signals the
+ * notification with the badge of the capability bound, and the line
+ * stays masked until the handler acknowledges it (IRQ_ACK). So a driver
+ * that dies with its line masked cannot flood the CPU, and the kernel
+ * keeps no interrupt state beyond one record per line.
+ */
+#include <ipc.h>
+#include <irq.h>
+#include <uapi/axl/invocations.h>
+
+static struct irq_line {
+    bool issued;
+    struct notification *ntfn;
+    uint64_t badge;
+} lines[AXL_IRQ_COUNT];
+
+void object_add_root(struct cte *slot);
+
+static int control_get(void)
+{
+    uint64_t irq = msg_get(current, 0);
+    int err = AXL_E_OK;
+
+    if (irq >= AXL_IRQ_COUNT) {
+        return AXL_E_RANGE;
+    }
+    struct cte *cn = cspace_lookup_cap(current, msg_get(current, 1), AXL_OBJ_CNODE, &err);
+    struct cte *dst = cn ? cnode_slot(&cn->cap, msg_get(current, 2), &err) : NULL;
+    if (!dst) {
+        return err;
+    }
+    if (!cte_empty(dst)) {
+        return AXL_E_DELETE_FIRST;
+    }
+    if (lines[irq].issued) {
+        return AXL_E_REVOKE_FIRST; /* one handler per line: delete the other first */
+    }
+    if (!arch_irq_setup((unsigned)irq)) {
+        return AXL_E_INVALID_ARGUMENT;
+    }
+    struct cap cap = {.type = AXL_OBJ_IRQ_HANDLER,
+                      .rights = AXL_RIGHTS_ALL,
+                      .word = irq,
+                      .obj = &lines[irq]};
+    cdt_insert(dst, &cap, NULL);
+    object_add_root(dst);
+    lines[irq].issued = true;
+    return AXL_E_OK;
+}
+
+static int set_notification(unsigned irq)
+{
+    uint64_t cptr = msg_get(current, 0);
+    int err = AXL_E_OK;
+
+    if (cptr == 0) {
+        lines[irq].ntfn = NULL;
+        arch_irq_mask(irq, true);
+        return AXL_E_OK;
+    }
+    struct cte *n = cspace_lookup_cap(current, cptr, AXL_OBJ_NOTIFICATION, &err);
+    if (!n) {
+        return err;
+    }
+    if (!(n->cap.rights & AXL_RIGHT_WRITE)) {
+        return AXL_E_INSUFFICIENT_RIGHTS;
+    }
+    lines[irq].ntfn = n->cap.obj;
+    lines[irq].badge = n->cap.word;
+    arch_irq_mask(irq, false);
+    return AXL_E_OK;
+}
+
+int irq_invoke(struct cte *slot, uint64_t label)
+{
+    if (slot->cap.type == AXL_OBJ_IRQ_CONTROL) {
+        return label == AXL_INV_IRQ_CONTROL_GET ? control_get() : AXL_E_ILLEGAL_OPERATION;
+    }
+    unsigned irq = (unsigned)slot->cap.word;
+    switch (label) {
+    case AXL_INV_IRQ_SET_NOTIFICATION:
+        return set_notification(irq);
+    case AXL_INV_IRQ_ACK:
+        if (lines[irq].ntfn) {
+            arch_irq_mask(irq, false);
+        }
+        return AXL_E_OK;
+    default:
+        return AXL_E_ILLEGAL_OPERATION;
+    }
+}
+
+void irq_handler_destroy(const struct cap *cap)
+{
+    unsigned irq = (unsigned)cap->word;
+    arch_irq_mask(irq, true);
+    lines[irq].ntfn = NULL;
+    lines[irq].issued = false;
+}
+
+void irq_notification_gone(const void *ntfn)
+{
+    for (unsigned i = 0; i < AXL_IRQ_COUNT; i++) {
+        if (lines[i].ntfn == ntfn) {
+            lines[i].ntfn = NULL;
+            arch_irq_mask(i, true);
+        }
+    }
+}
+
+void irq_deliver(unsigned irq)
+{
+    if (irq < AXL_IRQ_COUNT && lines[irq].ntfn) {
+        ntfn_signal(lines[irq].ntfn, lines[irq].badge);
+    }
+}
