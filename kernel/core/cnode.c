@@ -119,6 +119,9 @@ static int check_derive(const struct cte *src, const struct cte *dst)
     switch (src->cap.type) {
     case AXL_OBJ_UNTYPED: /* a region has one capability: move or retype it */
     case AXL_OBJ_REPLY:   /* one-shot: it may move, never multiply */
+    case AXL_OBJ_PDPT:    /* a table is linked in one place only: a second capability */
+    case AXL_OBJ_PAGE_DIRECTORY: /* could map it twice, and a stale link could outlive */
+    case AXL_OBJ_PAGE_TABLE:     /* what it maps (seL4 refuses these copies too) */
         return AXL_E_ILLEGAL_OPERATION;
     default:
         return AXL_E_OK;

@@ -260,12 +260,13 @@ static void fault_replied(struct tcb *replier, struct tcb *t, uint64_t info)
     sched_handoff(t);
 }
 
-int ipc_reply(uint64_t info)
+int ipc_reply(uint64_t info) { return ipc_reply_through(&current->reply, info); }
+
+int ipc_reply_through(struct cte *rc, uint64_t info)
 {
     struct tcb *self = current;
-    struct cte *rc = &self->reply;
 
-    if (cte_empty(rc)) {
+    if (cte_empty(rc) || rc->cap.type != AXL_OBJ_REPLY) {
         return AXL_E_INVALID_CAPABILITY; /* nothing to answer, or answered already */
     }
     int err = check_message(info, rc->cap.rights);
@@ -273,13 +274,15 @@ int ipc_reply(uint64_t info)
         return err;
     }
     struct tcb *caller = rc->cap.obj;
+    bool grant = rc->cap.rights & AXL_RIGHT_GRANT;
     caller->caller_reply = NULL; /* answered: deleting the capability must not abort it */
     cdt_remove(rc);
     if (caller->ipc_flags & IPC_FAULT) {
         fault_replied(self, caller, info);
         return AXL_E_OK;
     }
-    self->ipc_flags = (rc->cap.rights & AXL_RIGHT_GRANT) ? IPC_GRANT : 0;
+    caller->ipc_flags = 0;
+    self->ipc_flags = grant ? IPC_GRANT : 0;
     deliver(self, caller, 0, self->ipc_flags);
     self->ipc_flags = 0;
     sched_handoff(caller);

@@ -124,8 +124,17 @@ static void do_ipc(struct tcb *self, unsigned nr, uint64_t cptr, uint64_t info)
     unsigned type = (nr == AXL_SYS_SIGNAL || nr == AXL_SYS_WAIT || nr == AXL_SYS_POLL)
                         ? AXL_OBJ_NOTIFICATION
                         : AXL_OBJ_ENDPOINT;
-    struct cte *slot = cspace_lookup_cap(self, cptr, type, &err);
+    struct cte *slot = cspace_lookup_cap(self, cptr, 0, &err);
 
+    if (slot && (nr == AXL_SYS_SEND || nr == AXL_SYS_NB_SEND) && slot->cap.type == AXL_OBJ_REPLY) {
+        /* A reply capability saved with CNODE_SAVE_CALLER is answered by sending on it. */
+        syscall_set_result(self, ipc_reply_through(slot, self->regs.rsi));
+        return;
+    }
+    if (slot && slot->cap.type != type) {
+        slot = NULL;
+        err = AXL_E_INVALID_CAPABILITY;
+    }
     if (!slot) {
         syscall_set_result(self, err);
         return;

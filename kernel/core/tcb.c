@@ -33,7 +33,13 @@ struct axl_ipc_buffer *tcb_ipc_buffer(const struct tcb *t)
 
 void tcb_suspend(struct tcb *t)
 {
+    /* A thread stopped inside a system call learns, when resumed, that the call was cut short;
+     * one stopped in a fault retries the faulting instruction. */
+    bool in_syscall = t->state >= TS_BLOCKED_SEND && !(t->ipc_flags & IPC_FAULT);
     ipc_cancel(t);
+    if (in_syscall) {
+        syscall_set_result(t, AXL_E_ABORTED);
+    }
     sched_remove(t);
     t->state = TS_INACTIVE;
 }
@@ -102,7 +108,10 @@ static int configure(struct tcb *t)
         if (buf->cap.flags & CAP_DEVICE) {
             return AXL_E_ILLEGAL_OPERATION; /* device memory is no place for messages */
         }
-        if (buf_vaddr % sizeof(struct axl_ipc_buffer) || buf_vaddr >= AXL_USER_TOP) {
+        if (buf_vaddr >= AXL_USER_TOP) {
+            return AXL_E_RANGE;
+        }
+        if (buf_vaddr % sizeof(struct axl_ipc_buffer)) {
             return AXL_E_ALIGNMENT;
         }
         if ((buf->cap.rights & (AXL_RIGHT_READ | AXL_RIGHT_WRITE)) !=

@@ -31,6 +31,8 @@ void ipc_recv(struct cte *ep, bool blocking);
 bool ipc_fast_call(struct cte *ep, uint64_t info);
 bool ipc_fast_reply_recv(struct cte *ep, uint64_t info);
 int ipc_reply(uint64_t info);
+/* Replies through the reply capability in rc (the TCB's own slot, or one saved in a CNode). */
+int ipc_reply_through(struct cte *rc, uint64_t info);
 /* Sends the fault message for t (already saved) to its fault endpoint, or suspends it. */
 void ipc_fault(struct tcb *t, unsigned kind, uint64_t addr, uint64_t detail);
 /* Removes t from whatever it is blocked on (the caller sets its new state). */

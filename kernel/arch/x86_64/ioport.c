@@ -56,7 +56,7 @@ static int port_io(const struct cap *cap, bool out)
     if (width != 1 && width != 2 && width != 4) {
         return AXL_E_INVALID_ARGUMENT;
     }
-    if (port < range_first(cap->word) || port + width - 1 > range_last(cap->word)) {
+    if (port > 0xffff || port < range_first(cap->word) || port + width - 1 > range_last(cap->word)) {
         return AXL_E_RANGE;
     }
     if (!(cap->rights & (out ? AXL_RIGHT_WRITE : AXL_RIGHT_READ))) {

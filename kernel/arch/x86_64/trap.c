@@ -56,6 +56,14 @@ void arch_interrupt(uint64_t vector)
 
 void trap_dispatch(struct trap_frame *f)
 {
+    /* NMI and machine check concern the machine, not the thread that happened to run. */
+    if (f->vector == 2) {
+        kwarn("trap", "NMI received at rip 0x%llx; ignored", (unsigned long long)f->rip);
+        return;
+    }
+    if (f->vector == 18) {
+        kpanic_trap(AXL_PANIC_TRAP, f); /* hardware reports an uncorrectable error */
+    }
     if ((f->cs & 3) == 3) {
         user_trap(f);
     }

@@ -8,7 +8,9 @@
  * fault-endpoint capability (which names the thread), and the message
  * words are AXL_FAULT_MR_*. Replying with label AXL_FAULT_RESUME resumes
  * the thread (MR0, if sent, becomes its RIP and MR1 its RSP; with no
- * words it retries the faulting instruction); any other label, or
+ * words it continues at the RIP of the fault message: the faulting
+ * instruction again, or for #BP and an invalid system call the one
+ * after it); any other label, or
  * deleting the reply capability, leaves it suspended. A thread without a
  * fault endpoint is suspended and the fault logged. Freestanding.
  */

@@ -10,9 +10,12 @@
 #ifndef AXL_UAPI_IPC_H
 #define AXL_UAPI_IPC_H
 
-#include <stdint.h>
 #include "syscalls.h"
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+#endif
 
+#ifndef __ASSEMBLER__
 struct axl_ipc_buffer {
     uint64_t mr[AXL_MSG_MAX_WORDS]; /* MR4.. here; mr[0..3] are not used by the kernel */
     uint64_t caps[AXL_MSG_MAX_CAPS]; /* send: capability pointers to transfer */
@@ -23,6 +26,7 @@ struct axl_ipc_buffer {
     uint64_t reserved[2];
 };
 _Static_assert(sizeof(struct axl_ipc_buffer) == 1024, "IPC buffer size");
+#endif
 
 /* Slots the root task's CNode holds at start (all others empty but those listed in boot info). */
 #define AXL_SLOT_NULL 0
@@ -45,6 +49,7 @@ _Static_assert(sizeof(struct axl_ipc_buffer) == 1024, "IPC buffer size");
 #define AXL_BOOT_MAX_MODULES 16
 #define AXL_BOOT_MAX_UNTYPED 128
 
+#ifndef __ASSEMBLER__
 struct axl_boot_module {
     uint64_t first_slot; /* frame capabilities of the module's pages, in order */
     uint64_t frames;
@@ -53,7 +58,9 @@ struct axl_boot_module {
     char args[48];
 };
 _Static_assert(sizeof(struct axl_boot_module) == 96, "boot module record size");
+#endif
 
+#ifndef __ASSEMBLER__
 struct axl_boot_untyped {
     uint64_t paddr;
     uint8_t size_bits;
@@ -61,7 +68,9 @@ struct axl_boot_untyped {
     uint8_t pad[6];
 };
 _Static_assert(sizeof(struct axl_boot_untyped) == 16, "boot untyped record size");
+#endif
 
+#ifndef __ASSEMBLER__
 struct axl_bootinfo {
     uint64_t magic;
     uint64_t version;       /* 1 */
@@ -77,5 +86,6 @@ struct axl_bootinfo {
     uint64_t reserved[32];
 };
 _Static_assert(sizeof(struct axl_bootinfo) == 4096, "boot info fills one frame");
+#endif
 
 #endif /* AXL_UAPI_IPC_H */

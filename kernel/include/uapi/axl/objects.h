@@ -40,7 +40,10 @@
 #define AXL_CNODE_MAX_RADIX 16  /* at most 65536 slots in one CNode */
 #define AXL_GUARD_MAX_BITS 48   /* longest CNode guard (docs/abi.md, CSpace addressing) */
 #define AXL_PRIORITIES 256      /* thread priorities 0 (lowest) .. 255 */
-#define AXL_USER_TOP 0x0000800000000000 /* user virtual addresses lie below this */
+/* User addresses lie below this: 2^47 minus one page. The last page below 2^47 is never
+ * mapped, so no instruction can end there and return (e.g. from SYSCALL) to the
+ * non-canonical address 2^47. */
+#define AXL_USER_TOP 0x00007ffffffff000
 #define AXL_IRQ_COUNT 24                /* IOAPIC inputs: IRQ numbers 0 .. 23 */
 
 /* X(bit, NAME, "meaning") */
@@ -48,7 +51,7 @@
     X(0, READ, "receive on an endpoint, wait on a notification, read a frame")                     \
     X(1, WRITE, "send on an endpoint, signal a notification, write a frame")                       \
     X(2, GRANT, "transfer capabilities with a message")                                            \
-    X(3, GRANT_REPLY, "receive a reply capability with a call")
+    X(3, GRANT_REPLY, "a call's reply may carry capabilities back")
 
 #ifndef __ASSEMBLER__
 enum axl_object_type {
