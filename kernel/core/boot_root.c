@@ -28,7 +28,6 @@
 #define DEVICE_SPACE_END 0x100000000ull /* device untyped covers non-RAM below 4 GiB */
 #define STACK_BOTTOM (AXL_ROOT_STACK_TOP - AXL_ROOT_STACK_PAGES * PAGE_SIZE)
 
-void object_add_root(struct cte *slot);
 void arch_boot_map(struct cap *vs, uint64_t va, paddr_t pa, bool write, bool exec,
                    paddr_t (*alloc)(void));
 void arch_boot_record_mapping(struct cap *frame, const struct cap *vs, uint64_t va);
@@ -59,7 +58,6 @@ static paddr_t frame_alloc(void)
 static struct cte *put_root(uint64_t slot, struct cap cap)
 {
     cdt_insert(&cnode[slot], &cap, NULL);
-    object_add_root(&cnode[slot]);
     return &cnode[slot];
 }
 
@@ -127,7 +125,6 @@ static void add_untyped(paddr_t base, unsigned bits, bool device)
     }
     struct cte *slot = &cnode[next_slot++];
     untyped_make_root(slot, phys_to_virt(base), bits, device);
-    object_add_root(slot);
     struct axl_boot_untyped *u = &info->untyped[info->untyped_count++];
     u->paddr = base;
     u->size_bits = (uint8_t)bits;

@@ -13,18 +13,24 @@ static bool same_object(const struct cap *a, const struct cap *b)
     return a->type == b->type && a->obj == b->obj && a->size_bits == b->size_bits;
 }
 
+/*
+ * Capabilities without a parent (made at boot, reply, IRQ-handler and
+ * port capabilities) are siblings of each other in one list, as if under
+ * a parent that is the kernel, so every capability in the system can be
+ * reached from cdt_roots (the consistency check walks it) and deletion
+ * splices the children of a root into the list like any other.
+ */
+struct cte *cdt_roots;
+
 void cdt_insert(struct cte *dst, const struct cap *cap, struct cte *parent)
 {
-    memset(dst, 0, sizeof(*dst));
-    dst->cap = *cap;
-    dst->parent = parent;
-    if (parent) {
-        dst->next = parent->child;
-        if (dst->next) {
-            dst->next->prev = dst;
-        }
-        parent->child = dst;
+    struct cte **head = parent ? &parent->child : &cdt_roots;
+
+    *dst = (struct cte){.cap = *cap, .parent = parent, .next = *head};
+    if (dst->next) {
+        dst->next->prev = dst;
     }
+    *head = dst;
 }
 
 bool cap_is_final(const struct cte *c)
@@ -42,8 +48,10 @@ static void relink(struct cte *old, struct cte *new)
 {
     if (new->prev) {
         new->prev->next = new;
-    } else if (new->parent &&new->parent->child == old) {
+    } else if (new->parent && new->parent->child == old) {
         new->parent->child = new;
+    } else if (!new->parent && cdt_roots == old) {
+        cdt_roots = new;
     }
     if (new->next) {
         new->next->prev = new;
@@ -57,7 +65,7 @@ void cdt_move(struct cte *src, struct cte *dst)
 {
     *dst = *src;
     relink(src, dst);
-    memset(src, 0, sizeof(*src));
+    *src = (struct cte){0};
     object_cap_moved(dst);
 }
 
@@ -84,11 +92,13 @@ void cdt_remove(struct cte *c)
         before->next = head;
     } else if (c->parent) {
         c->parent->child = head;
+    } else {
+        cdt_roots = head;
     }
     if (after) {
         after->prev = tail;
     }
-    memset(c, 0, sizeof(*c));
+    *c = (struct cte){0};
 }
 
 static bool in_child_list(const struct cte *parent, const struct cte *c)

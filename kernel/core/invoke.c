@@ -48,7 +48,9 @@ static int cnode_invoke(struct cte *slot, uint64_t label)
     case AXL_INV_CNODE_INSPECT:
         msg_set(current, 0, dst->cap.type);
         msg_set(current, 1, dst->cap.rights);
-        msg_set(current, 2, dst->cap.word);
+        /* An untyped's word is its watermark, which counts only while it has children. */
+        msg_set(current, 2,
+                dst->cap.type == AXL_OBJ_UNTYPED && !dst->child ? 0 : dst->cap.word);
         msg_set(current, 3, dst->cap.size_bits);
         syscall_set_msg(current, AXL_MSGINFO(0, 0, 4), 0);
         return AXL_E_OK;

@@ -378,6 +378,27 @@ void reply_cap_forget(struct tcb *t)
  * return false, having changed nothing, whenever a condition fails; the
  * general path then does the same work the long way.
  */
+/* MR0..MR(len-1) from register to register; words past the length are not written. */
+static void copy_reg_words(const struct tcb *src, struct tcb *dst, unsigned len)
+{
+    switch (len) {
+    default:
+        dst->regs.r9 = src->regs.r9;
+        /* fall through */
+    case 3:
+        dst->regs.r8 = src->regs.r8;
+        /* fall through */
+    case 2:
+        dst->regs.r10 = src->regs.r10;
+        /* fall through */
+    case 1:
+        dst->regs.rdx = src->regs.rdx;
+        /* fall through */
+    case 0:
+        break;
+    }
+}
+
 bool ipc_fast_call(struct cte *epc, uint64_t info)
 {
     struct tcb *self = current;
@@ -389,11 +410,9 @@ bool ipc_fast_call(struct cte *epc, uint64_t info)
         return false;
     }
     ep_dequeue(ep, r);
-    r->regs.rdx = self->regs.rdx;
-    r->regs.r10 = self->regs.r10;
-    r->regs.r8 = self->regs.r8;
-    r->regs.r9 = self->regs.r9;
+    copy_reg_words(self, r, AXL_MSGINFO_LEN(info));
     r->regs.rax = AXL_E_OK;
+    self->regs.rax = AXL_E_OK; /* as the general path leaves it while the caller waits */
     syscall_set_msg(r, AXL_MSGINFO(AXL_MSGINFO_LABEL(info), 0, AXL_MSGINFO_LEN(info)),
                     epc->cap.word);
     uint32_t flags = send_flags(epc, true);
@@ -423,10 +442,7 @@ bool ipc_fast_reply_recv(struct cte *epc, uint64_t info)
     if ((caller->ipc_flags & IPC_FAULT) || caller->prio != self->prio || cte_empty(&caller->vspace)) {
         return false;
     }
-    caller->regs.rdx = self->regs.rdx;
-    caller->regs.r10 = self->regs.r10;
-    caller->regs.r8 = self->regs.r8;
-    caller->regs.r9 = self->regs.r9;
+    copy_reg_words(self, caller, AXL_MSGINFO_LEN(info));
     caller->regs.rax = AXL_E_OK;
     syscall_set_msg(caller, AXL_MSGINFO(AXL_MSGINFO_LABEL(info), 0, AXL_MSGINFO_LEN(info)), 0);
     caller->caller_reply = NULL;

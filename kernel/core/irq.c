@@ -18,7 +18,6 @@ static struct irq_line {
     uint64_t badge;
 } lines[AXL_IRQ_COUNT];
 
-void object_add_root(struct cte *slot);
 
 static int control_get(void)
 {
@@ -47,7 +46,6 @@ static int control_get(void)
                       .word = irq,
                       .obj = &lines[irq]};
     cdt_insert(dst, &cap, NULL);
-    object_add_root(dst);
     lines[irq].issued = true;
     return AXL_E_OK;
 }

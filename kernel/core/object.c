@@ -3,28 +3,13 @@
  * object.c: what happens to each kind of object when it is created, when
  * one of its capabilities goes, and when its last one goes (the hooks of
  * cap.h); and kernel_check, the consistency check the syscall fuzzer
- * runs (DEBUG_CHECK).
+ * runs (DEBUG_CHECK): every derivation tree, from cdt_roots down.
  */
 #include <arch.h>
 #include <ipc.h>
 #include <irq.h>
 #include <klog.h>
 #include <uapi/axl/ipc.h>
-
-/*
- * The roots of the derivation tree made at boot (every capability the
- * root task starts with), so the consistency check can walk every tree.
- * Root capabilities that move are followed here.
- */
-static struct cte *roots[1u << AXL_ROOT_CNODE_RADIX];
-static unsigned nroots;
-
-void object_add_root(struct cte *slot)
-{
-    if (nroots < ARRAY_SIZE(roots)) {
-        roots[nroots++] = slot;
-    }
-}
 
 void object_init(struct cap *cap)
 {
@@ -98,17 +83,6 @@ void object_cap_moved(struct cte *dst)
     if (dst->cap.type == AXL_OBJ_REPLY) {
         ((struct tcb *)dst->cap.obj)->caller_reply = dst;
     }
-    if (dst->parent) {
-        return;
-    }
-    /* A root moved: find the slot it left (now empty) among the roots and follow it. */
-    for (unsigned i = 0; i < nroots; i++) {
-        if (cte_empty(roots[i])) {
-            roots[i] = dst;
-            return;
-        }
-    }
-    object_add_root(dst);
 }
 
 static unsigned check_tcb(const struct tcb *t)
@@ -179,10 +153,12 @@ unsigned kernel_check(void)
         kerror("check", "scheduler: %s", why);
         bad++;
     }
-    for (unsigned i = 0; i < nroots; i++) {
-        if (!cte_empty(roots[i])) {
-            bad += check_tree(roots[i]);
+    for (const struct cte *root = cdt_roots; root; root = root->next) {
+        if (root->parent) {
+            kerror("check", "slot %p: in the root list but has a parent", (const void *)root);
+            return bad + 1; /* the list itself is broken: walking on is not safe */
         }
+        bad += check_tree(root);
     }
     if (current) {
         bad += check_tcb(current);

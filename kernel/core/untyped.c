@@ -77,8 +77,8 @@ static struct cap new_cap(unsigned type, unsigned size_bits, void *obj, bool dev
     if (type == AXL_OBJ_UNTYPED || type == AXL_OBJ_CNODE) {
         cap.size_bits = (uint8_t)size_bits;
     }
-    if (type == AXL_OBJ_UNTYPED && device) {
-        cap.flags = CAP_DEVICE;
+    if (device) {
+        cap.flags = CAP_DEVICE; /* device memory stays device memory in frames and untyped */
     }
     return cap;
 }

@@ -34,7 +34,7 @@
 #include <uapi/axl/objects.h>
 #include "types.h"
 
-#define CAP_DEVICE 0x1u /* untyped of device memory: retypes into frames and untyped only */
+#define CAP_DEVICE 0x1u /* device memory: an untyped (retypes into frames and untyped only) or a frame */
 
 struct cap {
     uint8_t type;      /* enum axl_object_type; AXL_OBJ_NULL = empty slot */
@@ -63,6 +63,9 @@ _Static_assert(sizeof(struct cte) == 1u << AXL_CNODE_SLOT_BITS,
 static inline bool cte_empty(const struct cte *c) { return c->cap.type == AXL_OBJ_NULL; }
 
 /* --- the derivation tree (core/cap.c): mechanics that cannot fail --- */
+
+/* The first capability without a parent; the rest follow through next. */
+extern struct cte *cdt_roots;
 
 /* Puts cap into the empty slot dst as a child of parent (NULL: a root). */
 void cdt_insert(struct cte *dst, const struct cap *cap, struct cte *parent);

@@ -18,7 +18,6 @@ static unsigned range_last(uint64_t w) { return (unsigned)((w >> 16) & 0xffff); 
 
 static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 <= b1 && b0 <= a1; }
 
-void object_add_root(struct cte *slot);
 
 static int issue(void)
 {
@@ -45,7 +44,6 @@ static int issue(void)
                       .word = range_word(first, last),
                       .obj = (void *)(uintptr_t)(range_word(first, last) + 1)};
     cdt_insert(dst, &cap, NULL);
-    object_add_root(dst);
     return AXL_E_OK;
 }
 

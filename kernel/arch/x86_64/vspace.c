@@ -264,7 +264,7 @@ static int table_map(struct cte *slot)
 {
     struct cap *cap = &slot->cap;
     unsigned level = cap_level(cap->type), asid = 0;
-    uint64_t span = 1ull << (12 + 9 * (level + 1)); /* what one table covers */
+    uint64_t span = 1ull << (12 + 9 * level); /* what the table covers: 2 MiB for a page table */
     uint64_t va = msg_get(current, 1);
     int err = AXL_E_OK;
     uint64_t *pml4 = pml4_arg(0, &asid, &err);

@@ -31,6 +31,7 @@ static struct world *w;
 
 static int setup(void **state)
 {
+    cdt_roots = NULL; /* the previous test's memory is gone */
     (void)state;
     w = world_new();
     return 0;
