@@ -15,6 +15,7 @@
 
 #include <arch/trapframe.h>
 #include <cap.h>
+#include "tcb_layout.h"
 #include "types.h"
 
 enum thread_state {
@@ -67,6 +68,7 @@ struct tcb {
     uint64_t id;         /* a serial number, for log messages */
 };
 _Static_assert(sizeof(struct tcb) <= 2048, "a TCB fits its 2 KiB object");
+_Static_assert(__builtin_offsetof(struct tcb, regs) == TCB_REGS_OFFSET, "tcb_layout.h is right");
 
 extern struct tcb *current; /* NULL while the CPU idles */
 

@@ -44,14 +44,7 @@ void arch_fpu_init_area(uint8_t *area)
     memcpy(area + 24, &mxcsr, sizeof(mxcsr));
 }
 
-NORETURN void syscall_from_user(struct trap_frame *f);
 NORETURN void user_trap(struct trap_frame *f);
-
-NORETURN void syscall_from_user(struct trap_frame *f)
-{
-    current->regs = *f;
-    syscall_dispatch();
-}
 
 static unsigned fault_kind(uint64_t vector)
 {
