@@ -26,7 +26,7 @@ void cdt_insert(struct cte *dst, const struct cap *cap, struct cte *parent)
 {
     struct cte **head = parent ? &parent->child : &cdt_roots;
 
-    *dst = (struct cte){.cap = *cap, .parent = parent, .next = *head};
+    *dst = (struct cte){.cap = *cap, .parent = parent, .next = *head, .aux = dst->aux};
     if (dst->next) {
         dst->next->prev = dst;
     }
@@ -63,9 +63,11 @@ static void relink(struct cte *old, struct cte *new)
 
 void cdt_move(struct cte *src, struct cte *dst)
 {
+    uint64_t aux = dst->aux; /* aux belongs to the slot, not to the capability */
     *dst = *src;
+    dst->aux = aux;
     relink(src, dst);
-    *src = (struct cte){0};
+    *src = (struct cte){.aux = src->aux};
     object_cap_moved(dst);
 }
 
@@ -98,7 +100,7 @@ void cdt_remove(struct cte *c)
     if (after) {
         after->prev = tail;
     }
-    *c = (struct cte){0};
+    *c = (struct cte){.aux = c->aux};
 }
 
 static bool in_child_list(const struct cte *parent, const struct cte *c)

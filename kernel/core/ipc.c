@@ -59,7 +59,7 @@ static uint64_t send_word(const struct tcb *t, unsigned i)
 /* The message info t sends with (a fault message's is kept with it). */
 static uint64_t send_info(const struct tcb *t)
 {
-    return (t->ipc_flags & IPC_FAULT) ? t->fault_info : t->regs.rsi;
+    return (t->ipc_flags & IPC_FAULT) ? t->fault_info : t->ipc_info;
 }
 
 /*
@@ -168,13 +168,18 @@ static uint32_t send_flags(const struct cte *ep, bool call)
     return f;
 }
 
-/* Sends for t (current, or a faulting thread) with the given flags. */
+/*
+ * Sends for t (current, or a faulting thread) with the given flags. The
+ * message info is kept as it was checked: a blocked sender's registers
+ * can be rewritten (TCB_WRITE_REGISTERS) before a receiver comes.
+ */
 static void do_send(struct tcb *t, struct cte *epc, uint32_t flags, bool blocking)
 {
     struct endpoint *ep = epc->cap.obj;
     struct tcb *r = ep->head;
 
     t->ipc_flags = flags;
+    t->ipc_info = t->regs.rsi;
     if (r && r->state == TS_BLOCKED_RECV) {
         ep_dequeue(ep, r);
         if (!(flags & IPC_FAULT)) {
@@ -283,6 +288,7 @@ int ipc_reply_through(struct cte *rc, uint64_t info)
     }
     caller->ipc_flags = 0;
     self->ipc_flags = grant ? IPC_GRANT : 0;
+    self->ipc_info = info;
     deliver(self, caller, 0, self->ipc_flags);
     self->ipc_flags = 0;
     sched_handoff(caller);

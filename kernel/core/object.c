@@ -112,7 +112,9 @@ static unsigned check_cte(const struct cte *c)
     const char *why = cdt_check(c);
 
     if (why) {
-        kerror("check", "slot %p: %s", (const void *)c, why);
+        kerror("check", "slot %p (type %u, parent %p, prev %p, next %p, child %p): %s",
+               (const void *)c, c->cap.type, (const void *)c->parent, (const void *)c->prev,
+               (const void *)c->next, (const void *)c->child, why);
         bad++;
     }
     if (c->cap.type == AXL_OBJ_TCB) {
@@ -124,20 +126,30 @@ static unsigned check_cte(const struct cte *c)
     return bad;
 }
 
-/* Walks the derivation tree under root in preorder, without recursion. */
+/*
+ * Walks the derivation tree under root in preorder, without recursion.
+ * A capability whose links are wrong is reported and its subtree is not
+ * entered, and the walk gives up on a link it cannot follow: a check of
+ * a broken tree must report it, not fault on it.
+ */
 static unsigned check_tree(const struct cte *root)
 {
     unsigned bad = 0;
     const struct cte *c = root;
 
     while (c) {
-        bad += check_cte(c);
-        if (c->child) {
+        unsigned b = check_cte(c);
+        bad += b;
+        if (c->child && !b) {
             c = c->child;
             continue;
         }
         while (c != root && !c->next) {
             c = c->parent;
+            if (!c) {
+                kerror("check", "a derivation tree's parent links end before its root");
+                return bad + 1;
+            }
         }
         c = (c == root) ? NULL : c->next;
     }

@@ -55,7 +55,10 @@ struct cte {
     struct cte *parent;      /* what this capability was derived from; NULL for a root */
     struct cte *child;       /* first capability derived from this one */
     struct cte *next, *prev; /* siblings under the same parent */
-    uint64_t aux;            /* slot 0 of a CNode being destroyed: worklist link | radix */
+    /* Slot 0 of a CNode being destroyed: worklist link | radix. It belongs to the slot, not
+     * to the capability in it: the tree operations never change it, since a queued CNode's
+     * slots may still be emptied one by one (by a revoke) before the queue is drained. */
+    uint64_t aux;
 };
 _Static_assert(sizeof(struct cte) == 1u << AXL_CNODE_SLOT_BITS,
                "a slot is 2^AXL_CNODE_SLOT_BITS bytes");

@@ -63,6 +63,7 @@ struct tcb {
     uint32_t ipc_flags;  /* IPC_* */
     struct cte *caller_reply; /* made a call: the slot holding the reply capability to it */
     uint64_t ipcbuf_vaddr;
+    uint64_t ipc_info;   /* blocked sending: the message info it sent (checked then) */
     uint64_t fault_info; /* a pending fault message: its info word and words */
     uint64_t fault_mr[6];
     uint64_t id;         /* a serial number, for log messages */

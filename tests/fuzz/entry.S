@@ -54,9 +54,15 @@ fuzz_thread_start:
     ud2                             /* fuzz_thread_main does not return */
     .size fuzz_thread_start, . - fuzz_thread_start
 
-/* Gadgets: a SYSCALL with whatever the registers hold (then #UD: the root restarts the thread) ... */
+/*
+ * Gadgets: SYSCALL number 0 with whatever else the registers hold (RFLAGS may
+ * have TF set), a fault the root answers; then #UD, and the root restarts
+ * the thread. Never another number: a thread's registers may hold anything,
+ * and a REPLY could resume a thread at a RIP taken from them ...
+ */
     .global fuzz_gadget_syscall
 fuzz_gadget_syscall:
+    xorl %eax, %eax
     syscall
     ud2
 

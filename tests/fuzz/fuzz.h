@@ -107,7 +107,7 @@ extern struct fuzz_shared fz;
 long fuzz_syscall(struct fuzz_regs *r);
 extern const char fuzz_syscall_ret[];   /* the instruction after fuzz_syscall's SYSCALL */
 extern const char fuzz_thread_start[];  /* a fuzz thread starts here: rdi = index, rsp = top */
-extern const char fuzz_gadget_syscall[]; /* SYSCALL with whatever registers, then UD2 */
+extern const char fuzz_gadget_syscall[]; /* SYSCALL 0 with whatever other registers, then UD2 */
 extern const char fuzz_gadget_spin[];   /* an endless loop in user mode */
 
 /* --- thread.c --- */

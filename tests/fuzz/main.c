@@ -13,8 +13,9 @@
  *   2 MiB), an address space with tables and frames mapped, a spare PML4
  *   and tables, two unstarted TCBs, copies and mints with badges and
  *   fewer rights, a copy of an I/O port capability for port 0x80 (POST
- *   codes, harmless) and of IRQ 5's handler (no device raises it), and
- *   empty slots. It also holds itself (slot 1, so the threads can name
+ *   codes, harmless) and of IRQ 5's handler (no device raises it), copies
+ *   of an endpoint, a notification and a frame from outside the region,
+ *   and empty slots. It also holds itself (slot 1, so the threads can name
  *   it: see fuzz.h on cptrs) and the fuzz threads' own TCBs, so they can
  *   suspend, reconfigure and rewrite themselves and each other.
  * - Fuzz threads (thread.c; two by default) run in the root's address
@@ -39,9 +40,10 @@
  *   starved or spinning); and rebuild the sandbox, fuzz threads
  *   included, by revoking the region, every `refresh` calls of a thread,
  *   so it never runs dry and every object is destroyed in whatever state
- *   the fuzzing left it. A restart is SUSPEND, TCB_CONFIGURE,
- *   SET_PRIORITY, WRITE_REGISTERS and RESUME with the root's own
- *   capabilities, which the threads cannot reach.
+ *   the fuzzing left it (in one of four orders: sandbox.c, teardown).
+ *   A restart is SUSPEND, TCB_CONFIGURE, SET_PRIORITY, WRITE_REGISTERS
+ *   and RESUME with the root's own capabilities, which the threads
+ *   cannot reach.
  * - The root calls DEBUG_CHECK every 10,000 calls, after the last call
  *   and after tearing everything down; it prints progress every 10,000
  *   calls and a last line with the totals, then ends the scenario through
@@ -50,8 +52,10 @@
  *
  * Safety of the root: the threads share its address space, so no RIP or
  * RSP they give the kernel (TCB_WRITE_REGISTERS, a fault reply) may point
- * into the root's mappings (thread.c filters them), and they use no libipc
- * code that touches the root's IPC buffer.
+ * into the root's mappings (thread.c filters MR0 and MR1 of every call),
+ * and they use no libipc code that touches the root's IPC buffer. The
+ * sandbox holds neither the root's PML4 nor its fault endpoint, nor the
+ * I/O port or IRQ controls.
  *
  * Arguments, from the module's args and then the kernel command line as
  * fuzz.KEY=VALUE (which wins): seed=N, calls=N (total over the threads),

@@ -27,6 +27,7 @@ static uint64_t fault_ep_badged[FUZZ_MAX_THREADS]; /* ... minted with badge i + 
 static uint64_t ipc_frame[FUZZ_MAX_THREADS];
 static uint64_t ioport80; /* root slot: I/O port 0x80 (0: none) */
 static uint64_t irq_handler;              /* root slot: IRQ_LINE's handler (0: none) */
+static uint64_t outside[3]; /* root slots: an endpoint, a notification and a frame not from the region */
 static uint64_t scratch;                  /* first of SCRATCH_SLOTS root slots */
 static bool sandbox_built;
 
@@ -142,6 +143,15 @@ bool sandbox_setup(void)
         axl_printf("fuzz: root: no I/O port capability for 0x80; the sandbox has none\n");
         ioport80 = 0;
     }
+    /* Objects from outside the region: the sandbox gets copies, which a refresh deletes but
+     * whose objects live on (as a server's capabilities to its clients' objects would). */
+    static const unsigned outside_types[3] = {AXL_OBJ_ENDPOINT, AXL_OBJ_NOTIFICATION, AXL_OBJ_FRAME};
+    for (unsigned i = 0; i < 3; i++) {
+        outside[i] = sandbox_slot();
+        if (!outside[i] || !make(boot_ut, outside_types[i], 0, outside[i], "an object outside the sandbox")) {
+            return false;
+        }
+    }
     irq_handler = sandbox_slot();
     if (axl_irq_control_get(AXL_SLOT_IRQ_CONTROL, IRQ_LINE, AXL_SLOT_CNODE, irq_handler) != AXL_E_OK) {
         axl_printf("fuzz: root: no handler for IRQ %u; the sandbox has none\n", IRQ_LINE);
@@ -233,8 +243,9 @@ static bool put_address_space(void)
  *   6 the sandbox CNode with the threads' 48-bit guard (for TCB_CONFIGURE)
  *   then untyped (2^12, 2^14, 2^16, 2^21), endpoints, notifications, CNodes,
  *   frames, an address space with mappings, a spare PML4 and tables, two
- *   unstarted TCBs, copies and mints with badges and fewer rights; the
- *   rest empty.
+ *   unstarted TCBs, copies and mints with badges and fewer rights, copies
+ *   of an endpoint, a notification and a frame from outside the region, a
+ *   2 MiB frame; the rest empty.
  */
 static bool fill(void)
 {
@@ -302,17 +313,54 @@ static bool fill(void)
         !put_derived(sbx, cnode + 1, AXL_OBJ_CNODE, AXL_RIGHTS_ALL, 0)) {
         return false;
     }
+    if (!put_derived(AXL_SLOT_CNODE, outside[0], AXL_OBJ_ENDPOINT, AXL_RIGHTS_ALL, 0x44) ||
+        !put_derived(AXL_SLOT_CNODE, outside[1], AXL_OBJ_NOTIFICATION, AXL_RIGHTS_ALL, 0) ||
+        !put_derived(AXL_SLOT_CNODE, outside[2], AXL_OBJ_FRAME, AXL_RIGHTS_ALL, 0)) {
+        return false;
+    }
     /* The 2 MiB frame last: it is aligned to its size, so it goes past everything above. */
     return put_new(ut, AXL_OBJ_LARGE_FRAME, 0, 1);
 }
 
+/*
+ * Destroys everything carved from the region: sandbox, fuzz threads, what
+ * they made. Revoking the region does it all, but the order objects go in
+ * matters to the kernel, so the way there varies with the refresh: the
+ * sandbox's untyped regions first, or every sandbox slot one by one, or the
+ * sandbox CNode's own capabilities first.
+ */
+static bool teardown(uint64_t refresh)
+{
+    switch (rng_mix(fz.seed ^ rng_mix(refresh + 0x7ea2)) % 4) {
+    case 1:
+        for (unsigned s = 0; s < SB_SLOTS; s++) {
+            if (fz.known[s] == AXL_OBJ_UNTYPED) {
+                axl_cnode_revoke(sbx, s); /* may fail: the slot may hold something else by now */
+            }
+        }
+        break;
+    case 2:
+        for (unsigned s = SB_SLOTS; s-- > 0;) {
+            axl_cnode_revoke(sbx, s);
+            axl_cnode_delete(sbx, s);
+        }
+        break;
+    case 3:
+        ok(axl_cnode_delete(AXL_SLOT_CNODE, sbx_guarded), "deleting the sandbox's guarded capability");
+        ok(axl_cnode_delete(AXL_SLOT_CNODE, sbx), "deleting the sandbox CNode's capability");
+        break;
+    default:
+        break;
+    }
+    return ok(axl_cnode_revoke(AXL_SLOT_CNODE, sandbox_ut), "revoking the sandbox region");
+}
+
 bool sandbox_refresh(void)
 {
-    if (sandbox_built) {
-        /* Everything carved from the region goes: sandbox, fuzz threads, what they made. */
-        if (!ok(axl_cnode_revoke(AXL_SLOT_CNODE, sandbox_ut), "revoking the sandbox region")) {
-            return false;
-        }
+    static uint64_t refreshes;
+
+    if (sandbox_built && !teardown(refreshes++)) {
+        return false;
     }
     sandbox_built = true;
     if (!make(sandbox_ut, AXL_OBJ_CNODE, SB_RADIX, sbx, "the sandbox CNode") ||
@@ -341,7 +389,7 @@ bool sandbox_refresh(void)
 bool sandbox_destroy(void)
 {
     sandbox_built = false;
-    return ok(axl_cnode_revoke(AXL_SLOT_CNODE, sandbox_ut), "revoking the sandbox region");
+    return teardown(UINT64_MAX);
 }
 
 bool sandbox_reset_thread(unsigned i, bool suspend)

@@ -14,51 +14,18 @@
  * The thread runs on its own stack in the root task's address space and
  * must never write the root's memory: it uses no libipc function that
  * touches axl_ipc_buffer (the root's), and no RIP or RSP it hands the
- * kernel (TCB_WRITE_REGISTERS, a fault reply) points into the root's
- * mappings, except the gadgets of entry.S.
+ * kernel (MR0 and MR1 of TCB_WRITE_REGISTERS or of a fault reply) points
+ * into the root's mappings, except the gadgets of entry.S.
  */
 #include "fuzz.h"
 
 /* ------------------------------------------------------------ values */
 
 static const uint64_t interesting[] = {
-    0,
-    1,
-    2,
-    3,
-    4,
-    7,
-    8,
-    15,
-    16,
-    31,
-    32,
-    63,
-    64,
-    65,
-    127,
-    128,
-    255,
-    256,
-    0x3ff,
-    0x400,
-    0xfff,
-    0x1000,
-    0xffff,
-    0x10000,
-    0x7fffffff,
-    0x80000000,
-    0xffffffff,
-    0x100000000ull,
-    (1ull << 47) - 1,
-    1ull << 47,
-    AXL_USER_TOP - 0x1000,
-    0xffff800000000000ull,
-    0xffffffff80000000ull,
-    0x8000000000000000ull,
-    UINT64_MAX - 2,
-    UINT64_MAX - 1,
-    UINT64_MAX,
+    0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 65, 127, 128, 255, 256, 0x3ff, 0x400, 0xfff,
+    0x1000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
+    (1ull << 47) - 1, 1ull << 47, AXL_USER_TOP - 0x1000, 0xffff800000000000ull,
+    0xffffffff80000000ull, 0x8000000000000000ull, UINT64_MAX - 2, UINT64_MAX - 1, UINT64_MAX,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -162,14 +129,22 @@ static uint64_t pick_slot(struct rng *r, unsigned type)
     return start;
 }
 
-/* A slot index argument: mostly a good one, sometimes past the end or wild. */
+/*
+ * A slot index argument: mostly a good one, sometimes an edge of a CNode
+ * (the first slot, the last of a 4- or 16-slot one, one past them),
+ * sometimes past the end or wild.
+ */
 static uint64_t slot_arg(struct rng *r, unsigned type)
 {
+    static const uint64_t edges[] = {0, 0, 0, 1, 3, 4, 15, 16, SB_SLOTS - 1};
     unsigned k = below(r, 100);
-    if (k < 85) {
+    if (k < 75) {
         return pick_slot(r, type);
     }
-    if (k < 93) {
+    if (k < 87) {
+        return pick(r, edges, COUNT(edges));
+    }
+    if (k < 94) {
         return SB_SLOTS + below(r, 8);
     }
     return any_value(r);
@@ -385,10 +360,7 @@ static uint64_t spare_loop(struct rng *r, uint64_t slot)
     return slot == SB_LOOP_SLOT && !chance(r, 3) ? SB_LOOP_SLOT + 1 + below(r, SB_SLOTS - 2) : slot;
 }
 
-/*
- * The arguments of operation `op` on the object in `slot` (of type `type`),
- * in the order of the AXL_INVOCATIONS table. Returns how many.
- */
+/* The arguments of operation `op`, in the order of the AXL_INVOCATIONS table. Returns how many. */
 static unsigned gen_args(struct rng *r, unsigned op, uint64_t *a)
 {
     switch (op) {
@@ -599,7 +571,7 @@ static void gen_call(struct rng *r, struct call *c, struct axl_ipc_buffer *buf)
         static const char text[8] = "fuzzputs";
         unsigned k = below(r, 100);
         uint64_t n = k < 30   ? 0
-                     : k < 60 ? 1 + below(r, 16)
+                     : k < 66 ? 1 + below(r, 16)
                      : k < 70 ? 17 + below(r, AXL_MSG_MAX_WORDS * 8 - 16)
                      : k < 85 ? AXL_MSG_MAX_WORDS * 8 + 1 + below(r, 50)
                               : any_value(r);
@@ -653,6 +625,9 @@ static void gen_call(struct rng *r, struct call *c, struct axl_ipc_buffer *buf)
         unsigned k = below(r, 100);
         c->regs.nr = k < 47 ? AXL_SYS_NB_SEND : k < 94 ? AXL_SYS_NB_RECV : AXL_SYS_CALL;
         c->regs.cptr = gen_cptr(r, AXL_OBJ_ENDPOINT);
+        if (c->regs.nr == AXL_SYS_NB_SEND && chance(r, 10)) {
+            c->regs.cptr = SB_CPTR(pick_slot(r, AXL_OBJ_REPLY)); /* answers a saved caller */
+        }
         gen_message(r, c, buf);
         gen_receive(r, c, buf);
         return;
@@ -844,13 +819,16 @@ static void check(unsigned index, uint64_t n, struct call *c)
 }
 
 /*
- * A reply with label 0 and length 1, or 4 and more (cut to 4 for a caller
- * without an IPC buffer), could pass for PAGE_ADDRESS, IOPORT_IN,
- * CNODE_INSPECT or TCB_READ_REGISTERS answering: give it 2 words instead.
+ * A reply (or a SEND, which may go to a saved reply capability) with
+ * label 0 and length 1, or 4 and more (cut to 4 for a caller without an
+ * IPC buffer), could pass for PAGE_ADDRESS, IOPORT_IN, CNODE_INSPECT or
+ * TCB_READ_REGISTERS answering: give it 2 words instead.
  */
 static void no_fake_answers(struct call *c)
 {
-    if (c->regs.nr != AXL_SYS_REPLY && c->regs.nr != AXL_SYS_REPLY_RECV) {
+    uint64_t nr = c->regs.nr;
+    if (nr != AXL_SYS_REPLY && nr != AXL_SYS_REPLY_RECV && nr != AXL_SYS_SEND &&
+        nr != AXL_SYS_NB_SEND) { /* a SEND on a saved reply capability replies */
         return;
     }
     unsigned len = AXL_MSGINFO_LEN(c->regs.info);
@@ -887,14 +865,12 @@ void fuzz_thread_main(uint64_t index)
         struct call c;
         memset(&c, 0, sizeof(c));
         gen_call(&r, &c, buf);
-        if (c.regs.nr == AXL_SYS_CALL || c.regs.nr == AXL_SYS_REPLY ||
-            c.regs.nr == AXL_SYS_REPLY_RECV) {
-            /* A TCB_WRITE_REGISTERS or a fault reply could send a thread anywhere. */
-            c.regs.mr[0] = safe_addr(c.regs.mr[0]);
-            c.regs.mr[1] = safe_addr(c.regs.mr[1]);
-            c.args[0] = c.regs.mr[0];
-            c.args[1] = c.regs.mr[1];
-        }
+        /* TCB_WRITE_REGISTERS or a fault reply (REPLY, REPLY_RECV, or SEND on a saved reply
+         * capability) takes a thread's new RIP and RSP from MR0 and MR1: never the root's. */
+        c.regs.mr[0] = safe_addr(c.regs.mr[0]);
+        c.regs.mr[1] = safe_addr(c.regs.mr[1]);
+        c.args[0] = c.regs.mr[0];
+        c.args[1] = c.regs.mr[1];
         no_fake_answers(&c);
         t->calls = n + 1;
         t->cur_nr = c.regs.nr;

@@ -313,8 +313,9 @@ KT_THREAD_CASE(FLT_003, "a write to a page mapped read-only sends PAGE_FAULT wit
     KT_EXPECT_EQ(c.after, 0);
 }
 
-KT_THREAD_CASE(FLT_004, "a jump into a page mapped without EXECUTE sends PAGE_FAULT with ERROR 0x15 "
-                        "(present, user, instruction fetch) and ADDR = RIP = the page")
+KT_THREAD_CASE(FLT_004,
+               "a jump into a page mapped without EXECUTE sends PAGE_FAULT with ERROR 0x15 "
+               "(present, user, instruction fetch) and ADDR = RIP = the page")
 {
     static struct fctx c;
     struct kt_thread *t;
@@ -447,8 +448,9 @@ static void simd_thread(void *arg)
     s->after = 1;
 }
 
-KT_THREAD_CASE(FLT_011, "DIVSS by zero with ZM unmasked sends SIMD (#XM, DETAIL 19) with RIP of the "
-                        "DIVSS; a CPU that completes it instead is reported as a skip")
+KT_THREAD_CASE(FLT_011,
+               "DIVSS by zero with ZM unmasked sends SIMD (#XM, DETAIL 19) with RIP of the "
+               "DIVSS; a CPU that completes it instead is reported as a skip")
 {
     static struct simd s;
     uint64_t ep = kt_retype1(AXL_OBJ_ENDPOINT, 0);
@@ -477,8 +479,8 @@ KT_THREAD_CASE(FLT_011, "DIVSS by zero with ZM unmasked sends SIMD (#XM, DETAIL 
     KT_EXPECT_EQ(s.mxcsr_out & MXCSR_ZM, 0);
     KT_EXPECT_EQ(s.result, 0x7f800000); /* +inf, the masked response */
     axl_printf("skip KT-FLT-011: the CPU completed DIVSS 1/0 with MXCSR.ZM clear (MXCSR after: "
-               "0x%x, ZE set) and raised no #XM: QEMU TCG does not deliver unmasked SSE "
-               "exceptions, so the SIMD fault path is untested here\n",
+               "0x%x, ZE set) and raised no #XM, as QEMU's TCG does (it never delivers SSE "
+               "exceptions): the SIMD fault path is untested on this CPU\n",
                (unsigned)s.mxcsr_out);
 }
 
@@ -497,8 +499,9 @@ static void ac_thread(void *arg)
     a->after = 1;
 }
 
-KT_THREAD_CASE(FLT_012, "a misaligned load with RFLAGS.AC set sends ALIGNMENT_CHECK (#AC, DETAIL 17) "
-                        "with RIP of the load; a CPU that completes it is reported as a skip")
+KT_THREAD_CASE(FLT_012,
+               "a misaligned load with RFLAGS.AC set sends ALIGNMENT_CHECK (#AC, DETAIL 17) "
+               "with RIP of the load; a CPU that completes it is reported as a skip")
 {
     static struct ac a;
     uint64_t ep = kt_retype1(AXL_OBJ_ENDPOINT, 0);
@@ -525,8 +528,8 @@ KT_THREAD_CASE(FLT_012, "a misaligned load with RFLAGS.AC set sends ALIGNMENT_CH
     KT_ASSERT_EQ(a.after, 1);
     KT_EXPECT_EQ(a.result, 0x55443322); /* bytes 1..4 of ac_buf: the load itself was right */
     axl_printf("skip KT-FLT-012: a misaligned load in user mode with RFLAGS.AC set (read back "
-               "0x%llx) completed without #AC: QEMU TCG does not implement alignment checking, "
-               "so the ALIGNMENT_CHECK fault path is untested here\n",
+               "0x%llx) completed without #AC, as under QEMU's TCG (it never raises #AC): the "
+               "ALIGNMENT_CHECK fault path is untested on this CPU\n",
                (unsigned long long)kt_flt_ac_flags);
 }
 
@@ -607,8 +610,9 @@ KT_THREAD_CASE(FLT_015, "a stack overflow into the unmapped guard page below the
 
 /* ------------------------------------------------------------ answering faults */
 
-KT_THREAD_CASE(FLT_016, "a reply with label RESUME and MR0, MR1 resumes the thread at that RIP with "
-                        "that RSP")
+KT_THREAD_CASE(FLT_016,
+               "a reply with label RESUME and MR0, MR1 resumes the thread at that RIP with "
+               "that RSP")
 {
     static struct fctx c;
     struct kt_thread *t;
@@ -748,8 +752,9 @@ KT_THREAD_CASE(FLT_021, "a fault's reply capability moved out with CNODE_SAVE_CA
     KT_EXPECT_EQ(m.badge, 0x114);
 }
 
-KT_THREAD_CASE(FLT_022, "two threads faulting on one endpoint are told apart by the badges of their "
-                        "fault endpoint capabilities")
+KT_THREAD_CASE(FLT_022,
+               "two threads faulting on one endpoint are told apart by the badges of their "
+               "fault endpoint capabilities")
 {
     static struct fctx c1, c2;
     uint64_t ep = kt_retype1(AXL_OBJ_ENDPOINT, 0);
@@ -857,8 +862,9 @@ KT_THREAD_CASE(FLT_024, "a fault handler thread already waiting in RECV gets the
     KT_EXPECT_EQ(kt_flt_recover_rsp, h.resume_rsp);
 }
 
-KT_THREAD_CASE(FLT_025, "destroying the fault endpoint while a fault message waits in it leaves the "
-                        "thread suspended at the fault; resumed, it faults with no endpoint left")
+KT_THREAD_CASE(FLT_025,
+               "destroying the fault endpoint while a fault message waits in it leaves the "
+               "thread suspended at the fault; resumed, it faults with no endpoint left")
 {
     static struct fctx c;
     struct kt_thread *t;
@@ -944,8 +950,9 @@ KT_THREAD_CASE(FLT_027, "a fault handler without an IPC buffer gets MR0..MR3 of 
     KT_EXPECT_EQ(recovered, 1);
 }
 
-KT_THREAD_CASE(FLT_028, "a fault's reply capability has no GRANT: a reply carrying a capability "
-                        "fails with INSUFFICIENT_RIGHTS and the capability stays for a plain RESUME")
+KT_THREAD_CASE(FLT_028,
+               "a fault's reply capability has no GRANT: a reply carrying a capability "
+               "fails with INSUFFICIENT_RIGHTS and the capability stays for a plain RESUME")
 {
     static struct fctx c;
     struct kt_thread *t;
@@ -980,7 +987,8 @@ KT_THREAD_CASE(FLT_029, "TCB_WRITE_REGISTERS on a faulted thread, then RESUME wi
     fctx_init(&c, kt_hole());
     FAULT_ONCE(load_thread, &c, 0x11b, m, t);
     rsp = t->stack_top - 8 - 128;
-    KT_ASSERT_OK(axl_tcb_write_registers(t->tcb, (uint64_t)(uintptr_t)kt_flt_recover, rsp, 0, 0, 0));
+    KT_ASSERT_OK(
+        axl_tcb_write_registers(t->tcb, (uint64_t)(uintptr_t)kt_flt_recover, rsp, 0, 0, 0));
     r = axl_message(AXL_FAULT_RESUME, 0);
     KT_ASSERT_OK(axl_reply(&r));
     KT_EXPECT_TRUE(kt_thread_join(t, KT_WAIT_MS));
@@ -989,8 +997,9 @@ KT_THREAD_CASE(FLT_029, "TCB_WRITE_REGISTERS on a faulted thread, then RESUME wi
     KT_EXPECT_EQ(c.after, 0);
 }
 
-KT_THREAD_CASE(FLT_030, "an INVALID_SYSCALL fault answered with RESUME and no words continues after "
-                        "the SYSCALL, rax still the number")
+KT_THREAD_CASE(FLT_030,
+               "an INVALID_SYSCALL fault answered with RESUME and no words continues after "
+               "the SYSCALL, rax still the number")
 {
     static struct fctx c;
     struct kt_thread *t;

@@ -11,6 +11,11 @@
  * then check, after kt_settle, that it is still blocked (its "done" flag
  * is 0), before the root task or another thread completes the IPC. No
  * interrupts are involved.
+ *
+ * The root task itself never makes a call that a kernel bug could leave
+ * blocked for good: it sends to waiting receivers with NB_SEND (only
+ * IPC-002 tests its blocking SEND), receives with NB_RECV, and the calls
+ * that must fail at once are made by a prober thread (struct probe).
  */
 #include "thread.h"
 
@@ -32,7 +37,7 @@ struct op {
     volatile unsigned order; /* when the call returned, counted by op_seq */
     /* IPC-buffer set-up before the call (the thread's own buffer) */
     uint64_t recv_slot, recv_count; /* offer slots [recv_slot, +count) of the root CNode */
-    unsigned ncaps;                  /* caps[0..ncaps) to send */
+    unsigned ncaps;                 /* caps[0..ncaps) to send */
     uint64_t caps[AXL_MSG_MAX_CAPS];
     /* long messages: fill MR4..len-1 with pattern(i) before, check them after */
     unsigned fill;
@@ -42,7 +47,10 @@ struct op {
 
 static volatile unsigned op_seq; /* cases that check order reset it */
 
-static uint64_t pattern(unsigned i) { return 0x5a5a000000000000ull ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull); }
+static uint64_t pattern(unsigned i)
+{
+    return 0x5a5a000000000000ull ^ ((uint64_t)i * 0x9e3779b97f4a7c15ull);
+}
 
 static void op_init(struct op *o, unsigned nr, uint64_t cap, uint64_t label, unsigned len)
 {
@@ -115,6 +123,51 @@ static struct axl_msg root_msg(uint64_t label, unsigned len)
     } while (0)
 
 static uint64_t new_ep(void) { return kt_retype1(AXL_OBJ_ENDPOINT, 0); }
+
+/*
+ * System calls that must fail at once, made by a thread of their own: if
+ * the kernel wrongly let one block, the prober is stuck (done stays 0 and
+ * the case fails), not the root task and the rest of the suite.
+ */
+#define PROBE_MAX 4
+struct probe {
+    unsigned n;
+    struct {
+        unsigned nr;
+        uint64_t cap, info;
+    } call[PROBE_MAX];
+    volatile long err[PROBE_MAX];
+    volatile int done;
+};
+
+static void probe_thread(void *arg)
+{
+    struct probe *p = arg;
+    for (unsigned i = 0; i < p->n; i++) {
+        struct axl_msg m = {.info = p->call[i].info};
+        p->err[i] = axl_sys(p->call[i].nr, p->call[i].cap, &m);
+    }
+    p->done = 1;
+}
+
+static void probe_add(struct probe *p, unsigned nr, uint64_t cap, uint64_t info)
+{
+    if (p->n < PROBE_MAX) {
+        p->call[p->n].nr = nr;
+        p->call[p->n].cap = cap;
+        p->call[p->n].info = info;
+        p->err[p->n] = -1;
+        p->n++;
+    }
+}
+
+/* Runs the probe's calls in a thread until it stops; asserts that it finished. */
+#define RUN_PROBE(p)                                                                               \
+    do {                                                                                           \
+        KT_ASSERT_NE(kt_thread_spawn(probe_thread, (p), KT_PRIO_CHILD), NULL);                     \
+        kt_settle();                                                                               \
+        KT_ASSERT_EQ((p)->done, 1); /* 0: one of its calls blocked */                              \
+    } while (0)
 
 /* ------------------------------------------------------------ send and receive */
 
@@ -283,7 +336,8 @@ KT_THREAD_CASE(IPC_005, "NB_SEND to an endpoint where a thread waits in RECV del
     EXPECT_MSG(r.out, 0x66, 4);
 }
 
-KT_THREAD_CASE(IPC_006, "NB_RECV takes the message of a thread blocked in SEND and wakes it with OK")
+KT_THREAD_CASE(IPC_006,
+               "NB_RECV takes the message of a thread blocked in SEND and wakes it with OK")
 {
     static struct op s;
     uint64_t ep = new_ep();
@@ -303,7 +357,8 @@ KT_THREAD_CASE(IPC_006, "NB_RECV takes the message of a thread blocked in SEND a
     KT_EXPECT_ERR(axl_nb_recv(ep, &m), AXL_E_WOULD_BLOCK); /* the one message was taken */
 }
 
-KT_THREAD_CASE(IPC_007, "NB_SEND fails with WOULD_BLOCK while only senders wait, and queues nothing")
+KT_THREAD_CASE(IPC_007,
+               "NB_SEND fails with WOULD_BLOCK while only senders wait, and queues nothing")
 {
     static struct op s;
     uint64_t ep = new_ep();
@@ -366,8 +421,8 @@ KT_THREAD_CASE(IPC_009, "queued senders' messages carry the badges of the capabi
     }
 }
 
-KT_THREAD_CASE(IPC_010, "a SEND to a waiting receiver delivers the badge of the sender's capability, "
-                        "0 through an unbadged one")
+KT_THREAD_CASE(IPC_010, "a message to a waiting receiver carries the badge of the sender's "
+                        "capability, 0 through an unbadged one")
 {
     static struct op r1, r2;
     uint64_t ep = new_ep(), badged = kt_mint(ep, AXL_RIGHT_WRITE, 0xb0b);
@@ -377,15 +432,14 @@ KT_THREAD_CASE(IPC_010, "a SEND to a waiting receiver delivers the badge of the 
     op_init(&r1, AXL_SYS_RECV, ep, 0, 0);
     spawn_op(&r1, KT_PRIO_CHILD);
     kt_settle();
-    KT_ASSERT_OK(axl_send(badged, &m));
+    KT_ASSERT_OK(axl_nb_send(badged, &m));
     kt_settle();
     KT_ASSERT_EQ(r1.done, 1);
     KT_EXPECT_EQ(r1.out.badge, 0xb0b);
     op_init(&r2, AXL_SYS_RECV, ep, 0, 0);
-    r2.in.mr[0] = 0;
     spawn_op(&r2, KT_PRIO_CHILD);
     kt_settle();
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r2.done, 1);
     KT_EXPECT_EQ(r2.out.badge, 0);
@@ -395,20 +449,24 @@ KT_THREAD_CASE(IPC_011, "SEND, NB_SEND and CALL through a capability without WRI
                         "INSUFFICIENT_RIGHTS and deliver nothing")
 {
     static struct op r;
+    static struct probe p;
     uint64_t ep = new_ep(), ro = kt_mint(ep, AXL_RIGHT_READ | AXL_RIGHT_GRANT, 0);
-    struct axl_msg m = root_msg(0x4, 1), ok = root_msg(0x5, 1);
+    struct axl_msg ok = root_msg(0x5, 1);
 
     KT_ASSERT_NE(ro, 0);
     op_init(&r, AXL_SYS_RECV, ep, 0, 0);
     spawn_op(&r, KT_PRIO_CHILD);
     kt_settle();
-    KT_EXPECT_ERR(axl_send(ro, &m), AXL_E_INSUFFICIENT_RIGHTS);
-    KT_EXPECT_ERR(axl_nb_send(ro, &m), AXL_E_INSUFFICIENT_RIGHTS);
-    m = root_msg(0x4, 1);
-    KT_EXPECT_ERR(axl_call(ro, &m), AXL_E_INSUFFICIENT_RIGHTS);
-    kt_settle();
+    memset((void *)&p, 0, sizeof(p));
+    probe_add(&p, AXL_SYS_SEND, ro, AXL_MSGINFO(0x4, 0, 1));
+    probe_add(&p, AXL_SYS_NB_SEND, ro, AXL_MSGINFO(0x4, 0, 1));
+    probe_add(&p, AXL_SYS_CALL, ro, AXL_MSGINFO(0x4, 0, 1));
+    RUN_PROBE(&p);
+    KT_EXPECT_ERR(p.err[0], AXL_E_INSUFFICIENT_RIGHTS);
+    KT_EXPECT_ERR(p.err[1], AXL_E_INSUFFICIENT_RIGHTS);
+    KT_EXPECT_ERR(p.err[2], AXL_E_INSUFFICIENT_RIGHTS);
     KT_EXPECT_EQ(r.done, 0); /* still waiting */
-    KT_ASSERT_OK(axl_send(ep, &ok));
+    KT_ASSERT_OK(axl_nb_send(ep, &ok));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_LABEL(r.out.info), 0x5);
@@ -418,6 +476,7 @@ KT_THREAD_CASE(IPC_012, "RECV and NB_RECV through a capability without READ fail
                         "INSUFFICIENT_RIGHTS and leave a waiting sender queued")
 {
     static struct op s;
+    static struct probe p;
     uint64_t ep = new_ep(), wo = kt_mint(ep, AXL_RIGHT_WRITE | AXL_RIGHT_GRANT, 0);
     struct axl_msg m;
 
@@ -426,9 +485,12 @@ KT_THREAD_CASE(IPC_012, "RECV and NB_RECV through a capability without READ fail
     spawn_op(&s, KT_PRIO_CHILD);
     kt_settle();
     KT_ASSERT_EQ(s.ready, 1);
-    KT_EXPECT_ERR(axl_nb_recv(wo, &m), AXL_E_INSUFFICIENT_RIGHTS);
-    KT_EXPECT_ERR(axl_recv(wo, &m), AXL_E_INSUFFICIENT_RIGHTS);
-    kt_settle();
+    memset((void *)&p, 0, sizeof(p));
+    probe_add(&p, AXL_SYS_NB_RECV, wo, 0);
+    probe_add(&p, AXL_SYS_RECV, wo, 0);
+    RUN_PROBE(&p);
+    KT_EXPECT_ERR(p.err[0], AXL_E_INSUFFICIENT_RIGHTS);
+    KT_EXPECT_ERR(p.err[1], AXL_E_INSUFFICIENT_RIGHTS);
     KT_EXPECT_EQ(s.done, 0);
     KT_ASSERT_OK(axl_nb_recv(ep, &m));
     KT_EXPECT_EQ(AXL_MSGINFO_LABEL(m.info), 0x6);
@@ -440,6 +502,7 @@ KT_THREAD_CASE(IPC_013, "a message longer than AXL_MSG_MAX_WORDS fails with INVA
                         "is not delivered; one of exactly AXL_MSG_MAX_WORDS is")
 {
     static struct op r;
+    static struct probe p;
     uint64_t ep = new_ep();
     struct axl_msg m;
 
@@ -447,24 +510,26 @@ KT_THREAD_CASE(IPC_013, "a message longer than AXL_MSG_MAX_WORDS fails with INVA
     op_init(&r, AXL_SYS_RECV, ep, 0, 0);
     spawn_op(&r, KT_PRIO_CHILD);
     kt_settle();
-    m = root_msg(0x7, AXL_MSG_MAX_WORDS + 1);
-    KT_EXPECT_ERR(axl_send(ep, &m), AXL_E_INVALID_ARGUMENT);
-    m = root_msg(0x7, (1u << AXL_MSGINFO_LEN_BITS) - 1);
-    KT_EXPECT_ERR(axl_nb_send(ep, &m), AXL_E_INVALID_ARGUMENT);
-    m = root_msg(0x7, AXL_MSG_MAX_WORDS + 2);
-    KT_EXPECT_ERR(axl_call(ep, &m), AXL_E_INVALID_ARGUMENT);
-    kt_settle();
+    memset((void *)&p, 0, sizeof(p));
+    probe_add(&p, AXL_SYS_SEND, ep, AXL_MSGINFO(0x7, 0, AXL_MSG_MAX_WORDS + 1));
+    probe_add(&p, AXL_SYS_NB_SEND, ep, AXL_MSGINFO(0x7, 0, (1u << AXL_MSGINFO_LEN_BITS) - 1));
+    probe_add(&p, AXL_SYS_CALL, ep, AXL_MSGINFO(0x7, 0, AXL_MSG_MAX_WORDS + 2));
+    RUN_PROBE(&p);
+    KT_EXPECT_ERR(p.err[0], AXL_E_INVALID_ARGUMENT);
+    KT_EXPECT_ERR(p.err[1], AXL_E_INVALID_ARGUMENT);
+    KT_EXPECT_ERR(p.err[2], AXL_E_INVALID_ARGUMENT);
     KT_EXPECT_EQ(r.done, 0);
     m = root_msg(0x8, AXL_MSG_MAX_WORDS);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_LABEL(r.out.info), 0x8);
     KT_EXPECT_EQ(AXL_MSGINFO_LEN(r.out.info), AXL_MSG_MAX_WORDS);
 }
 
-KT_THREAD_CASE(IPC_014, "a message of AXL_MSG_MAX_WORDS words from a thread arrives whole: MR0..MR3 "
-                        "in registers, MR4 on in the receiver's IPC buffer")
+KT_THREAD_CASE(IPC_014,
+               "a message of AXL_MSG_MAX_WORDS words from a thread arrives whole: MR0..MR3 "
+               "in registers, MR4 on in the receiver's IPC buffer")
 {
     static struct op s;
     uint64_t ep = new_ep();
@@ -487,7 +552,8 @@ KT_THREAD_CASE(IPC_014, "a message of AXL_MSG_MAX_WORDS words from a thread arri
         }
     }
     if (bad) {
-        kt_fail(__FILE__, __LINE__, "%u of the words MR4..MR117 differ, the first MR%u", bad, first);
+        kt_fail(__FILE__, __LINE__, "%u of the words MR4..MR117 differ, the first MR%u", bad,
+                first);
     }
 }
 
@@ -505,7 +571,7 @@ KT_THREAD_CASE(IPC_015, "a message of AXL_MSG_MAX_WORDS words from the root task
     for (unsigned i = AXL_MSG_REG_WORDS; i < AXL_MSG_MAX_WORDS; i++) {
         KT_ASSERT_OK(axl_msg_set(&m, i, pattern(i)));
     }
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     EXPECT_MSG(r.out, 0x15, AXL_MSG_MAX_WORDS);
@@ -513,8 +579,9 @@ KT_THREAD_CASE(IPC_015, "a message of AXL_MSG_MAX_WORDS words from the root task
     KT_EXPECT_EQ(r.first_bad, 0);
 }
 
-KT_THREAD_CASE(IPC_016, "a receiver without an IPC buffer gets a long message cut to MR0..MR3, with "
-                        "length 4")
+KT_THREAD_CASE(IPC_016,
+               "a receiver without an IPC buffer gets a long message cut to MR0..MR3, with "
+               "length 4")
 {
     static struct op r;
     uint64_t ep = new_ep();
@@ -531,7 +598,7 @@ KT_THREAD_CASE(IPC_016, "a receiver without an IPC buffer gets a long message cu
     for (unsigned i = AXL_MSG_REG_WORDS; i < 10; i++) {
         KT_ASSERT_OK(axl_msg_set(&m, i, pattern(i)));
     }
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -577,8 +644,9 @@ KT_THREAD_CASE(IPC_017, "a thread without an IPC buffer cannot send more than 4 
 
 /* ------------------------------------------------------------ capability transfer */
 
-KT_THREAD_CASE(IPC_018, "with GRANT a capability reaches the receiver's offered slot as a copy of "
-                        "the sender's (same object, badge, rights); revoking the sender's removes it")
+KT_THREAD_CASE(IPC_018,
+               "with GRANT a capability reaches the receiver's offered slot as a copy of "
+               "the sender's (same object, badge, rights); revoking the sender's removes it")
 {
     static struct op r;
     uint64_t ep = new_ep(), n = kt_retype1(AXL_OBJ_NOTIFICATION, 0);
@@ -594,7 +662,7 @@ KT_THREAD_CASE(IPC_018, "with GRANT a capability reaches the receiver's offered 
     kt_settle();
     axl_ipc_buffer->caps[0] = sent;
     m.info = AXL_MSGINFO(0x18, 1, 1);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -663,7 +731,7 @@ KT_THREAD_CASE(IPC_020, "sending a capability through an endpoint capability wit
     KT_ASSERT_TRUE(kt_inspect(dst, &info));
     KT_EXPECT_EQ(info.type, AXL_OBJ_NULL);
     m = root_msg(0x21, 1);
-    KT_ASSERT_OK(axl_send(nogrant, &m)); /* without capabilities it may send */
+    KT_ASSERT_OK(axl_nb_send(nogrant, &m)); /* without capabilities it may send */
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_LABEL(r.out.info), 0x21);
@@ -683,7 +751,7 @@ KT_THREAD_CASE(IPC_021, "a capability sent to a receiver that offers no slot is 
     kt_settle();
     axl_ipc_buffer->caps[0] = n;
     m.info = AXL_MSGINFO(0x22, 1, 2);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -709,7 +777,7 @@ KT_THREAD_CASE(IPC_022, "a receiver offering one slot gets only the first of two
     axl_ipc_buffer->caps[0] = a;
     axl_ipc_buffer->caps[1] = b;
     m.info = AXL_MSGINFO(0x23, 2, 0);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_CAPS(r.out.info), 1);
@@ -719,8 +787,9 @@ KT_THREAD_CASE(IPC_022, "a receiver offering one slot gets only the first of two
     KT_EXPECT_EQ(info.type, AXL_OBJ_NULL);
 }
 
-KT_THREAD_CASE(IPC_023, "a capability sent into an occupied offered slot does not arrive (count 0), "
-                        "the slot keeps its capability, and the message is delivered")
+KT_THREAD_CASE(IPC_023,
+               "a capability sent into an occupied offered slot does not arrive (count 0), "
+               "the slot keeps its capability, and the message is delivered")
 {
     static struct op r;
     uint64_t ep = new_ep(), n = kt_retype1(AXL_OBJ_NOTIFICATION, 0), occupant = new_ep();
@@ -736,7 +805,7 @@ KT_THREAD_CASE(IPC_023, "a capability sent into an occupied offered slot does no
     kt_settle();
     axl_ipc_buffer->caps[0] = n;
     m.info = AXL_MSGINFO(0x24, 1, 1);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -746,8 +815,9 @@ KT_THREAD_CASE(IPC_023, "a capability sent into an occupied offered slot does no
     KT_EXPECT_EQ(info.type, AXL_OBJ_ENDPOINT);
 }
 
-KT_THREAD_CASE(IPC_024, "sending an empty slot as a capability fails with INVALID_CAPABILITY, a cptr "
-                        "outside the CSpace with FAILED_LOOKUP; nothing is delivered")
+KT_THREAD_CASE(IPC_024,
+               "sending an empty slot as a capability fails with INVALID_CAPABILITY, a cptr "
+               "outside the CSpace with FAILED_LOOKUP; nothing is delivered")
 {
     static struct op r;
     uint64_t ep = new_ep(), empty = kt_slot();
@@ -1012,8 +1082,9 @@ static void granter_thread(void *arg)
     g->done = 1;
 }
 
-KT_THREAD_CASE(IPC_030, "a reply may carry a capability only if the call came through a capability "
-                        "with GRANT_REPLY: else INSUFFICIENT_RIGHTS, and the reply capability stays")
+KT_THREAD_CASE(IPC_030,
+               "a reply may carry a capability only if the call came through a capability "
+               "with GRANT_REPLY: else INSUFFICIENT_RIGHTS, and the reply capability stays")
 {
     static struct granter g;
     static struct op c;
@@ -1086,7 +1157,7 @@ KT_THREAD_CASE(IPC_032, "REPLY_RECV with no call to answer simply receives")
     kt_settle();
     KT_ASSERT_EQ(r.ready, 1);
     KT_ASSERT_EQ(r.done, 0);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -1136,7 +1207,7 @@ KT_THREAD_CASE(IPC_034, "revoking the copies of an endpoint, including the one a
     KT_EXPECT_EQ(info.type, AXL_OBJ_NULL);
     kt_settle();
     KT_EXPECT_EQ(r.done, 0);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_OK(r.err);
@@ -1165,8 +1236,9 @@ KT_THREAD_CASE(IPC_035, "revoking the untyped an endpoint was made from destroys
     KT_EXPECT_ERR(r.err, AXL_E_ABORTED);
 }
 
-KT_THREAD_CASE(IPC_036, "deleting a thread blocked in SEND takes it off the queue: the next sender's "
-                        "message is received, then nothing")
+KT_THREAD_CASE(IPC_036,
+               "deleting a thread blocked in SEND takes it off the queue: the next sender's "
+               "message is received, then nothing")
 {
     static struct op s1, s2;
     uint64_t ep = new_ep();
@@ -1189,8 +1261,9 @@ KT_THREAD_CASE(IPC_036, "deleting a thread blocked in SEND takes it off the queu
     KT_EXPECT_EQ(s1.done, 0);
 }
 
-KT_THREAD_CASE(IPC_037, "deleting a thread blocked in RECV takes it off the queue: NB_SEND finds no "
-                        "receiver, and a new receiver gets the next message")
+KT_THREAD_CASE(IPC_037,
+               "deleting a thread blocked in RECV takes it off the queue: NB_SEND finds no "
+               "receiver, and a new receiver gets the next message")
 {
     static struct op r1, r2;
     uint64_t ep = new_ep();
@@ -1321,8 +1394,9 @@ KT_THREAD_CASE(IPC_042, "a thread blocked in WAIT is woken by another thread's S
     KT_EXPECT_ERR(axl_poll(n, &word), AXL_E_WOULD_BLOCK); /* the word went to the waiter */
 }
 
-KT_THREAD_CASE(IPC_043, "one SIGNAL wakes only the first of two waiting threads; the next wakes the "
-                        "second")
+KT_THREAD_CASE(IPC_043,
+               "one SIGNAL wakes only the first of two waiting threads; the next wakes the "
+               "second")
 {
     static struct op w[2];
     uint64_t n = kt_retype1(AXL_OBJ_NOTIFICATION, 0);
@@ -1345,7 +1419,8 @@ KT_THREAD_CASE(IPC_043, "one SIGNAL wakes only the first of two waiting threads;
     KT_EXPECT_EQ(w[1].out.badge, 0x2);
 }
 
-KT_THREAD_CASE(IPC_044, "deleting a notification ends the WAIT of a thread blocked on it with ABORTED")
+KT_THREAD_CASE(IPC_044,
+               "deleting a notification ends the WAIT of a thread blocked on it with ABORTED")
 {
     static struct op w;
     uint64_t n = kt_retype1(AXL_OBJ_NOTIFICATION, 0);
@@ -1362,9 +1437,11 @@ KT_THREAD_CASE(IPC_044, "deleting a notification ends the WAIT of a thread block
     KT_EXPECT_ERR(w.err, AXL_E_ABORTED);
 }
 
-KTEST(IPC_045, "endpoint calls on a notification and notification calls on an endpoint fail with "
-               "INVALID_CAPABILITY; WAIT without READ with INSUFFICIENT_RIGHTS")
+KT_THREAD_CASE(IPC_045, "endpoint calls on a notification and notification calls on an endpoint "
+                        "fail with INVALID_CAPABILITY; WAIT and POLL without READ with "
+                        "INSUFFICIENT_RIGHTS")
 {
+    static struct probe p;
     uint64_t ep = kt_retype1(AXL_OBJ_ENDPOINT, 0), n = kt_retype1(AXL_OBJ_NOTIFICATION, 0);
     uint64_t wo = kt_slot(), word;
     struct axl_msg m = axl_message(1, 1);
@@ -1376,8 +1453,15 @@ KTEST(IPC_045, "endpoint calls on a notification and notification calls on an en
     KT_EXPECT_ERR(axl_nb_recv(n, &m), AXL_E_INVALID_CAPABILITY);
     KT_EXPECT_ERR(axl_signal(ep), AXL_E_INVALID_CAPABILITY);
     KT_EXPECT_ERR(axl_poll(ep, &word), AXL_E_INVALID_CAPABILITY);
-    KT_EXPECT_ERR(axl_wait(wo, &word), AXL_E_INSUFFICIENT_RIGHTS);
     KT_EXPECT_ERR(axl_poll(wo, &word), AXL_E_INSUFFICIENT_RIGHTS);
+    memset((void *)&p, 0, sizeof(p));
+    probe_add(&p, AXL_SYS_RECV, n, 0);
+    probe_add(&p, AXL_SYS_WAIT, ep, 0);
+    probe_add(&p, AXL_SYS_WAIT, wo, 0); /* the word is 0: it would block if allowed */
+    RUN_PROBE(&p);
+    KT_EXPECT_ERR(p.err[0], AXL_E_INVALID_CAPABILITY);
+    KT_EXPECT_ERR(p.err[1], AXL_E_INVALID_CAPABILITY);
+    KT_EXPECT_ERR(p.err[2], AXL_E_INSUFFICIENT_RIGHTS);
 }
 
 /* ------------------------------------------------------------ details of the ABI */
@@ -1408,8 +1492,9 @@ static void send_reply_thread(void *arg)
     s->done = 1;
 }
 
-KT_THREAD_CASE(IPC_046, "SEND on a reply capability saved with CNODE_SAVE_CALLER answers the caller "
-                        "once, with REPLY's rules (no capabilities without GRANT)")
+KT_THREAD_CASE(IPC_046,
+               "SEND on a reply capability saved with CNODE_SAVE_CALLER answers the caller "
+               "once, with REPLY's rules (no capabilities without GRANT)")
 {
     static struct send_reply s;
     static struct op c;
@@ -1459,7 +1544,7 @@ KT_THREAD_CASE(IPC_047, "message words past the length received are not written,
     t = kt_thread_spawn(op_thread, &r, KT_PRIO_CHILD);
     KT_ASSERT_NE(t, NULL);
     kt_settle();
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     EXPECT_MSG(r.out, 0x47, 2);
@@ -1471,8 +1556,9 @@ KT_THREAD_CASE(IPC_047, "message words past the length received are not written,
     }
 }
 
-KT_THREAD_CASE(IPC_048, "SEND, NB_SEND, SIGNAL and YIELD set only rax: every other message register "
-                        "comes back as it went; a failed call returns rsi = rdi = 0")
+KT_THREAD_CASE(IPC_048,
+               "SEND, NB_SEND, SIGNAL and YIELD set only rax: every other message register "
+               "comes back as it went; a failed call returns rsi = rdi = 0")
 {
     static struct op r, s;
     uint64_t ep = new_ep(), n = kt_retype1(AXL_OBJ_NOTIFICATION, 0), word;
@@ -1483,7 +1569,7 @@ KT_THREAD_CASE(IPC_048, "SEND, NB_SEND, SIGNAL and YIELD set only rax: every oth
     spawn_op(&r, KT_PRIO_CHILD);
     kt_settle();
     sent = m = root_msg(0x48, 3);
-    KT_ASSERT_OK(axl_sys(AXL_SYS_SEND, ep, &m)); /* a receiver waits: delivered at once */
+    KT_ASSERT_OK(axl_sys(AXL_SYS_NB_SEND, ep, &m)); /* a receiver waits: delivered */
     KT_EXPECT_EQ(m.info, sent.info);
     KT_EXPECT_EQ(m.badge, ep);
     for (unsigned i = 0; i < AXL_MSG_REG_WORDS; i++) {
@@ -1587,7 +1673,7 @@ KT_THREAD_CASE(IPC_051, "a mapped frame capability sent in a message arrives unm
     kt_settle();
     axl_ipc_buffer->caps[0] = frame;
     m.info = AXL_MSGINFO(0x52, 1, 0);
-    KT_ASSERT_OK(axl_send(ep, &m));
+    KT_ASSERT_OK(axl_nb_send(ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_CAPS(r.out.info), 1);
@@ -1619,12 +1705,76 @@ KT_THREAD_CASE(IPC_052, "a receiver woken by SEND goes to the front of its queue
     op_init(&s, AXL_SYS_SEND, ep, 0x53, 1);
     s.peer = &r.mark;
     s.seen = -1;
-    spawn_op(&s, KT_PRIO_CHILD);                                             /* queue: s */
+    spawn_op(&s, KT_PRIO_CHILD);                                                /* queue: s */
     KT_ASSERT_NE(kt_thread_spawn(bystander_thread, NULL, KT_PRIO_CHILD), NULL); /* s, x */
     kt_settle();
     KT_ASSERT_EQ(s.done + r.done, 2);
-    KT_EXPECT_EQ(s.seen, 0);          /* the sender kept the CPU */
+    KT_EXPECT_EQ(s.seen, 0); /* the sender kept the CPU */
     KT_EXPECT_EQ(s.order, 1);
     KT_EXPECT_EQ(r.order, 2);         /* then the receiver, at the front */
     KT_EXPECT_EQ(bystander_order, 3); /* then the thread that was queued first */
+}
+
+/* A server that takes one call and answers it with REPLY_RECV; MR1..MR3 hold sentinels. */
+struct fast_server {
+    uint64_t ep;
+    struct axl_msg got;
+    volatile long err;
+    volatile int got_it;
+};
+
+static void fast_server_thread(void *arg)
+{
+    struct fast_server *s = arg;
+    struct axl_msg m = axl_message(0, 0);
+
+    m.mr[1] = 0xa1;
+    m.mr[2] = 0xa2;
+    m.mr[3] = 0xa3;
+    s->err = axl_sys(AXL_SYS_RECV, s->ep, &m); /* (axl_recv would clear the registers first) */
+    s->got = m;
+    s->got_it = 1;
+    m = axl_message(0xf1, 1);
+    m.mr[0] = 0xf0f0;
+    m.mr[1] = 0xb1;            /* past the length: must not reach the caller */
+    axl_reply_recv(s->ep, &m); /* answers, then waits again until the cleanup */
+}
+
+KT_THREAD_CASE(IPC_053, "a register-only CALL and REPLY_RECV between threads of one priority (the "
+                        "fast path) carry label, length, badge and only the words sent")
+{
+    static struct fast_server s;
+    static struct op c;
+    uint64_t ep = new_ep(), badged = kt_mint(ep, AXL_RIGHT_WRITE, 0x77);
+
+    KT_ASSERT_NE(badged, 0);
+    memset((void *)&s, 0, sizeof(s));
+    s.ep = ep;
+    s.err = -1;
+    KT_ASSERT_NE(kt_thread_spawn(fast_server_thread, &s, KT_PRIO_CHILD), NULL);
+    kt_settle();
+    op_init(&c, AXL_SYS_CALL, badged, 0xf0, 1);
+    c.in.mr[1] = 0xc1;
+    c.in.mr[2] = 0xc2;
+    c.in.mr[3] = 0xc3;
+    spawn_op(&c, KT_PRIO_CHILD);
+    kt_settle();
+    KT_ASSERT_EQ(s.got_it, 1);
+    KT_EXPECT_OK(s.err);
+    KT_EXPECT_EQ(AXL_MSGINFO_LABEL(s.got.info), 0xf0);
+    KT_EXPECT_EQ(AXL_MSGINFO_LEN(s.got.info), 1);
+    KT_EXPECT_EQ(s.got.badge, 0x77);
+    KT_EXPECT_EQ(s.got.mr[0], 0xf0ull << 8);
+    KT_EXPECT_EQ(s.got.mr[1], 0xa1);
+    KT_EXPECT_EQ(s.got.mr[2], 0xa2);
+    KT_EXPECT_EQ(s.got.mr[3], 0xa3);
+    KT_ASSERT_EQ(c.done, 1);
+    KT_EXPECT_OK(c.err);
+    KT_EXPECT_EQ(AXL_MSGINFO_LABEL(c.out.info), 0xf1);
+    KT_EXPECT_EQ(AXL_MSGINFO_LEN(c.out.info), 1);
+    KT_EXPECT_EQ(c.out.badge, 0);
+    KT_EXPECT_EQ(c.out.mr[0], 0xf0f0);
+    KT_EXPECT_EQ(c.out.mr[1], 0xc1);
+    KT_EXPECT_EQ(c.out.mr[2], 0xc2);
+    KT_EXPECT_EQ(c.out.mr[3], 0xc3);
 }

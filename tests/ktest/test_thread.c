@@ -8,9 +8,9 @@
  *
  * Timing: nothing here depends on how fast QEMU runs. Counting threads
  * bound their loops with a TSC deadline of their own; the root task
- * shares the CPU with them for a fixed time (kt_run_at) and only compares
- * counts before and after. The preemption case asks for a few switches
- * where its 500 ms at 10 ms timeslices give about fifty.
+ * shares the CPU with them for a while (kt_run_at) and only compares
+ * counts before and after. The preemption case waits for five turns each
+ * (about 100 ms at 10 ms timeslices) and gives up only after 5 s.
  */
 #include "thread.h"
 
@@ -277,8 +277,9 @@ KT_THREAD_CASE(TCB_010, "a suspended thread does not run; resumed, it goes on fr
     KT_EXPECT_TRUE(kt_thread_join(t, KT_WAIT_MS));
 }
 
-KT_THREAD_CASE(TCB_011, "resuming a running thread and suspending a thread twice change nothing but "
-                        "its state: both succeed and it counts on once resumed")
+KT_THREAD_CASE(TCB_011,
+               "resuming a running thread and suspending a thread twice change nothing but "
+               "its state: both succeed and it counts on once resumed")
 {
     static struct counter c;
     struct kt_thread *t;
@@ -348,19 +349,24 @@ KT_THREAD_CASE(TCB_012, "YIELD hands the CPU to the next thread of the same prio
     }
 }
 
-/* Spins without yielding until a shared deadline, noting each time the other one moved on. */
+/*
+ * Spins without yielding, noting each time the other one moved on, until
+ * both have seen SWITCHES such turns or a deadline passes.
+ */
+#define SWITCHES 5
 struct spinner {
     volatile uint64_t count;
     volatile uint64_t *other;
-    uint64_t deadline;
     volatile unsigned switches; /* times the other's count changed between two of our steps */
+    volatile unsigned *other_switches;
+    uint64_t deadline;
 };
 
 static void spinner_thread(void *arg)
 {
     struct spinner *s = arg;
     uint64_t last = *s->other;
-    while (kt_now() < s->deadline) {
+    while ((s->switches < SWITCHES || *s->other_switches < SWITCHES) && kt_now() < s->deadline) {
         s->count++;
         uint64_t now = *s->other;
         if (now != last) {
@@ -371,7 +377,7 @@ static void spinner_thread(void *arg)
 }
 
 KT_THREAD_CASE(TCB_013, "the timer preempts a busy thread at the end of its timeslice: two busy "
-                        "threads of equal priority both run, in turns, before either ends")
+                        "threads of equal priority that never yield take turns")
 {
     static struct spinner a, b;
     struct kt_thread *ta, *tb;
@@ -380,21 +386,22 @@ KT_THREAD_CASE(TCB_013, "the timer preempts a busy thread at the end of its time
     memset((void *)&b, 0, sizeof(b));
     a.other = &b.count;
     b.other = &a.count;
+    a.other_switches = &b.switches;
+    b.other_switches = &a.switches;
     KT_ASSERT_NE(axl_bootinfo->clock_hz, 0); /* no tick, no preemption to test */
     ta = kt_thread_create(spinner_thread, &a, KT_PRIO_CHILD, 0, 0);
     tb = kt_thread_create(spinner_thread, &b, KT_PRIO_CHILD, 0, 0);
     KT_ASSERT_NE(ta, NULL);
     KT_ASSERT_NE(tb, NULL);
-    a.deadline = b.deadline = kt_now() + kt_ticks_ms(500);
+    /* At 10 ms timeslices the turns take about 100 ms; without preemption, a spins alone
+     * until the deadline and has seen no turn of b's. */
+    a.deadline = b.deadline = kt_now() + kt_ticks_ms(5000);
     KT_ASSERT_OK(kt_thread_start(ta));
     KT_ASSERT_OK(kt_thread_start(tb));
-    KT_ASSERT_TRUE(kt_thread_join(ta, 10000));
-    KT_ASSERT_TRUE(kt_thread_join(tb, 10000));
-    KT_EXPECT_NE(a.count, 0);
-    KT_EXPECT_NE(b.count, 0);
-    /* About 50 switches in 500 ms at 10 ms timeslices; a handful is proof enough. */
-    KT_EXPECT_TRUE(a.switches >= 3);
-    KT_EXPECT_TRUE(b.switches >= 3);
+    KT_ASSERT_TRUE(kt_thread_join(ta, 15000));
+    KT_ASSERT_TRUE(kt_thread_join(tb, 15000));
+    KT_EXPECT_TRUE(a.switches >= SWITCHES);
+    KT_EXPECT_TRUE(b.switches >= SWITCHES);
 }
 
 /* Resumes hi (higher priority than itself) and lo (lower), noting whether each ran meanwhile. */
@@ -406,8 +413,16 @@ struct resumer {
 };
 static struct resumer res;
 
-static void mark_hi(void *arg) { (void)arg; res.hi_ran = 1; }
-static void mark_lo(void *arg) { (void)arg; res.lo_ran = 1; }
+static void mark_hi(void *arg)
+{
+    (void)arg;
+    res.hi_ran = 1;
+}
+static void mark_lo(void *arg)
+{
+    (void)arg;
+    res.lo_ran = 1;
+}
 
 static void resumer_thread(void *arg)
 {
@@ -463,8 +478,9 @@ static void lowerer_thread(void *arg)
     low.seen = low.other_ran;
 }
 
-KT_THREAD_CASE(TCB_015, "a thread that lowers its priority below a ready thread's lets that one run "
-                        "before TCB_SET_PRIORITY returns")
+KT_THREAD_CASE(TCB_015,
+               "a thread that lowers its priority below a ready thread's lets that one run "
+               "before TCB_SET_PRIORITY returns")
 {
     struct kt_thread *l, *o;
 
@@ -604,8 +620,9 @@ static void receiver_thread(void *arg)
     r->done = 1;
 }
 
-KT_THREAD_CASE(TCB_020, "a thread suspended while blocked in RECV is taken off the endpoint; resumed, "
-                        "its RECV ends with ABORTED or waits again (never a bogus error)")
+KT_THREAD_CASE(TCB_020,
+               "a thread suspended while blocked in RECV is taken off the endpoint; resumed, "
+               "its RECV ends with ABORTED or waits again (never a bogus error)")
 {
     static struct receiver r;
     struct kt_thread *t;
@@ -700,14 +717,14 @@ KT_THREAD_CASE(TCB_022, "an IPC buffer at offset 0x400 of its frame is where the
     KT_ASSERT_NE(r.ep, 0);
     t = kt_thread_create(receiver_thread, &r, KT_PRIO_CHILD, 0, 0);
     KT_ASSERT_NE(t, NULL);
-    KT_ASSERT_OK(axl_tcb_configure(t->tcb, 0, ROOT, AXL_SLOT_VSPACE, t->ipc_addr + 0x400,
-                                   t->ipc_frame));
+    KT_ASSERT_OK(
+        axl_tcb_configure(t->tcb, 0, ROOT, AXL_SLOT_VSPACE, t->ipc_addr + 0x400, t->ipc_frame));
     KT_ASSERT_OK(kt_thread_start(t));
     kt_settle();
     KT_ASSERT_EQ(r.ready, 1);
     KT_ASSERT_OK(axl_msg_set(&m, 4, 0x4444));
     KT_ASSERT_OK(axl_msg_set(&m, 5, 0x5555));
-    KT_ASSERT_OK(axl_send(r.ep, &m));
+    KT_ASSERT_OK(axl_nb_send(r.ep, &m));
     kt_settle();
     KT_ASSERT_EQ(r.done, 1);
     KT_EXPECT_EQ(AXL_MSGINFO_LEN(r.m.info), 6);
@@ -717,7 +734,8 @@ KT_THREAD_CASE(TCB_022, "an IPC buffer at offset 0x400 of its frame is where the
     KT_EXPECT_EQ(page[4], 0); /* not at offset 0 */
 }
 
-/* Reads another thread's registers with a raw CALL (libipc would read MR4 from the root's buffer). */
+/* Reads another thread's registers with a raw CALL (libipc would read MR4 from the root's buffer).
+ */
 struct reader {
     uint64_t tcb;
     volatile long err;
@@ -762,8 +780,9 @@ static void newborn_thread(void *arg)
     n->zero = axl_tcb_set_priority(n->victim, 0, 0, 0);
 }
 
-KT_THREAD_CASE(TCB_024, "a new TCB has priority 0 and MCP 0: it runs only when nothing of priority 1 "
-                        "can, and cannot give anyone a priority or MCP above 0")
+KT_THREAD_CASE(TCB_024,
+               "a new TCB has priority 0 and MCP 0: it runs only when nothing of priority 1 "
+               "can, and cannot give anyone a priority or MCP above 0")
 {
     static struct newborn n;
     struct kt_thread *t;
@@ -785,8 +804,9 @@ KT_THREAD_CASE(TCB_024, "a new TCB has priority 0 and MCP 0: it runs only when n
     KT_EXPECT_OK(n.zero);
 }
 
-KT_THREAD_CASE(TCB_025, "TCB_RESUME of a thread waiting in RECV leaves it waiting: it still gets the "
-                        "next message")
+KT_THREAD_CASE(TCB_025,
+               "TCB_RESUME of a thread waiting in RECV leaves it waiting: it still gets the "
+               "next message")
 {
     static struct receiver r;
     struct kt_thread *t;
@@ -811,8 +831,9 @@ KT_THREAD_CASE(TCB_025, "TCB_RESUME of a thread waiting in RECV leaves it waitin
     KT_EXPECT_EQ(r.m.mr[0], 0x2525);
 }
 
-KT_THREAD_CASE(TCB_026, "TCB_SET_PRIORITY moves a queued thread to the back of its new queue: it runs "
-                        "after a thread already waiting at that priority")
+KT_THREAD_CASE(TCB_026,
+               "TCB_SET_PRIORITY moves a queued thread to the back of its new queue: it runs "
+               "after a thread already waiting at that priority")
 {
     struct kt_thread *a, *b;
 

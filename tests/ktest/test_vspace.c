@@ -15,7 +15,7 @@
  * address is free exactly when a frame maps there without MAPPING.
  *
  * Table placement itself (TABLE_MAP rounds its address down to the span
- * the table covers) has cases of its own (VSP_030..VSP_032); the other
+ * the table covers) has cases of its own (VSP_031..VSP_033); the other
  * cases use addresses where a table lands in the same entry whichever
  * span it is rounded to, so that one mistake there does not fail them all.
  */
@@ -738,12 +738,23 @@ KTEST(VSP_036, "a frame from device untyped maps the device itself: the q35 host
         }
     }
     KT_ASSERT_TRUE(u != NULL);
-    /* Untyped children of the sizes of the offset's bits move the watermark up to ECAM_BASE. */
-    uint64_t offset = ECAM_BASE - u->paddr;
-    for (int b = u->size_bits - 1; b >= 12; b--) {
-        if (offset & (1ull << b)) {
-            KT_ASSERT_OK(axl_untyped_retype(ut, AXL_OBJ_UNTYPED, (unsigned)b, ROOT, kt_slot(), 1));
+    /*
+     * Untyped children move the watermark up to ECAM_BASE: from what is in
+     * use (INSPECT; another case may have carved some), each time the
+     * largest naturally aligned block that does not pass it.
+     */
+    struct axl_cap_info info;
+    KT_ASSERT_TRUE(kt_inspect(ut, &info));
+    uint64_t at_off = info.badge, target = ECAM_BASE - u->paddr;
+    KT_ASSERT_TRUE(at_off <= target);
+    while (at_off < target) {
+        unsigned b = AXL_UNTYPED_MIN_BITS;
+        while (b < u->size_bits && at_off % (1ull << (b + 1)) == 0 &&
+               target - at_off >= (1ull << (b + 1))) {
+            b++;
         }
+        KT_ASSERT_OK(axl_untyped_retype(ut, AXL_OBJ_UNTYPED, b, ROOT, kt_slot(), 1));
+        at_off += 1ull << b;
     }
     KT_ASSERT_OK(axl_untyped_retype(ut, AXL_OBJ_FRAME, 0, ROOT, frame, 1));
     KT_ASSERT_OK(axl_page_address(frame, &pa));

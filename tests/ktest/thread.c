@@ -13,13 +13,13 @@
 #include "thread.h"
 
 #define ROOT AXL_SLOT_CNODE
-#define AREA_BASE(a) (KT_SPACE_BASE + (uint64_t)(a) * KT_AREA_SIZE)
+#define AREA_BASE(a) (KT_SPACE_BASE + (uint64_t)(a)*KT_AREA_SIZE)
 
 static struct kt_thread threads[KT_THREAD_MAX];
 static bool area_used[KT_THREAD_MAX];
 static uint64_t area_frames[KT_THREAD_MAX]; /* first of five frames: stack pages, then IPC */
 static bool space_ready, space_failed;
-static uint64_t park;                         /* a notification nobody signals */
+static uint64_t park; /* a notification nobody signals */
 static uint64_t scratch_next = KT_SCRATCH_BASE, hole_next = KT_HOLE_BASE;
 
 /* Retypes a table of type and installs it to cover va; true if it is (or was already) there. */
@@ -39,8 +39,8 @@ static bool map_table(unsigned type, uint64_t va, const char *file, int line)
     return true;
 }
 
-static bool map_frame(uint64_t frame, uint64_t va, unsigned rights, unsigned attr,
-                      const char *file, int line)
+static bool map_frame(uint64_t frame, uint64_t va, unsigned rights, unsigned attr, const char *file,
+                      int line)
 {
     long err = axl_page_map(frame, AXL_SLOT_VSPACE, va, rights, attr);
     if (err) {
@@ -57,7 +57,8 @@ static bool setup_space(const char *file, int line)
         return true;
     }
     if (space_failed) {
-        kt_fail(file, line, "thread.c: the thread region could not be set up (see an earlier case)");
+        kt_fail(file, line,
+                "thread.c: the thread region could not be set up (see an earlier case)");
         return false;
     }
     space_failed = true;
@@ -73,8 +74,7 @@ static bool setup_space(const char *file, int line)
             return false;
         }
         for (unsigned p = 0; p < KT_STACK_PAGES; p++) {
-            if (!map_frame(area_frames[a] + p,
-                           AREA_BASE(a) + (KT_AREA_STACK_PAGE + p) * KT_PAGE,
+            if (!map_frame(area_frames[a] + p, AREA_BASE(a) + (KT_AREA_STACK_PAGE + p) * KT_PAGE,
                            AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, file, line)) {
                 return false;
             }
@@ -289,7 +289,8 @@ void kt_run_at(unsigned prio, uint64_t ms)
     uint64_t end = kt_now() + kt_ticks_ms(ms);
 
     root_at(prio);
-    while (kt_now() < end) {
+    /* A few turns at least, even if the host stalled QEMU past the deadline. */
+    for (unsigned i = 0; i < KT_RUN_MIN_YIELDS || kt_now() < end; i++) {
         axl_yield();
     }
     root_at(KT_PRIO_ROOT);

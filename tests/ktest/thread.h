@@ -34,10 +34,12 @@
  * Waiting. The root task runs at priority 255 and never blocks on a
  * thread's behalf without a bound: the kt_wait* helpers lower its
  * priority to KT_PRIO_WAIT (1), so every thread of the case runs first
- * (threads use 10..200), and poll a condition until a TSC deadline, then
- * restore 255. When the root task runs again at priority 1, every thread
- * above it is blocked, suspended or finished. Threads that busy-loop bound
- * their loops with their own TSC deadline, so nothing runs forever.
+ * (threads usually use 20..150), poll a condition until a TSC deadline,
+ * then restore 255. When the root task runs again at priority 1, every thread
+ * above it is blocked, suspended or finished. (A thread at priority 0 or
+ * 1 runs only when a case shares the CPU with it through kt_run_at.)
+ * Threads that busy-loop bound their loops with their own TSC deadline,
+ * so nothing runs forever.
  *
  * Cleanup. Declare a case that starts threads with KT_THREAD_CASE instead
  * of KTEST: it runs the body and then, whatever the body did (a
@@ -67,20 +69,20 @@
 #define KT_HOLE_END (KT_SPACE_BASE + 0x200000)
 
 /* Option bits for kt_thread_create. */
-#define KT_NO_IPC_BUFFER 0x1u     /* configure the thread without an IPC buffer */
+#define KT_NO_IPC_BUFFER 0x1u    /* configure the thread without an IPC buffer */
 #define KT_DEFAULT_PRIORITY 0x2u /* no TCB_SET_PRIORITY: a new TCB's priority and MCP (0, 0) */
 
 struct kt_thread {
-    uint64_t tcb;        /* slot of its TCB capability in the root CNode */
-    unsigned area;       /* which area (index into the pool) */
-    void (*fn)(void *);  /* what it runs, with arg; returning ends the thread */
+    uint64_t tcb;       /* slot of its TCB capability in the root CNode */
+    unsigned area;      /* which area (index into the pool) */
+    void (*fn)(void *); /* what it runs, with arg; returning ends the thread */
     void *arg;
     volatile int finished; /* set when fn returned (the thread then suspends itself) */
-    uint64_t exit_cptr;  /* what it suspends at the end (default: tcb; see thread.c) */
-    uint64_t guard;      /* the unmapped page just below its stack */
-    uint64_t stack_top;  /* one past the highest stack byte; the thread starts at top - 8 */
-    uint64_t ipc_addr;   /* its IPC buffer (also without one configured: the page exists) */
-    uint64_t ipc_frame;  /* slot of the frame holding the IPC buffer */
+    uint64_t exit_cptr;    /* what it suspends at the end (default: tcb; see thread.c) */
+    uint64_t guard;        /* the unmapped page just below its stack */
+    uint64_t stack_top;    /* one past the highest stack byte; the thread starts at top - 8 */
+    uint64_t ipc_addr;     /* its IPC buffer (also without one configured: the page exists) */
+    uint64_t ipc_frame;    /* slot of the frame holding the IPC buffer */
 };
 
 /*
@@ -115,7 +117,7 @@ struct kt_thread *kt_thread_create_at(void (*fn)(void *), void *arg, unsigned pr
                                       uint64_t fault_ep, unsigned opts, const char *file, int line);
 /* Resumes t (TCB_RESUME); the kernel's error. */
 long kt_thread_start(struct kt_thread *t);
-/* kt_thread_create with no fault endpoint and an IPC buffer, then kt_thread_start; NULL if either failed. */
+/* kt_thread_create (no fault endpoint, an IPC buffer), then kt_thread_start; NULL on failure. */
 #define kt_thread_spawn(fn, arg, prio) kt_thread_spawn_at((fn), (arg), (prio), __FILE__, __LINE__)
 struct kt_thread *kt_thread_spawn_at(void (*fn)(void *), void *arg, unsigned prio, const char *file,
                                      int line);
@@ -136,7 +138,7 @@ __attribute__((noreturn)) void kt_thread_exit(void);
 
 /* --- time and waiting (root task) --- */
 
-uint64_t kt_now(void);            /* the TSC */
+uint64_t kt_now(void);             /* the TSC */
 uint64_t kt_ticks_ms(uint64_t ms); /* TSC ticks in ms milliseconds */
 /* Polls cond(arg) at priority KT_PRIO_WAIT until it holds or ms pass; returns it. */
 bool kt_wait(bool (*cond)(void *), void *arg, uint64_t ms);
@@ -149,7 +151,11 @@ bool kt_thread_join(struct kt_thread *t, uint64_t ms);
  * suspends or ends, then returns at priority 255.
  */
 void kt_settle(void);
-/* Runs the root task at priority prio for ms, yielding to threads of that priority. */
+/*
+ * Runs the root task at priority prio for ms, yielding to threads of that
+ * priority (at least KT_RUN_MIN_YIELDS times, however short ms turns out).
+ */
+#define KT_RUN_MIN_YIELDS 8
 void kt_run_at(unsigned prio, uint64_t ms);
 /* NB_RECV on ep, retried at priority KT_PRIO_WAIT for at most ms; its last error. */
 long kt_recv_timeout(uint64_t ep, struct axl_msg *m, uint64_t ms);

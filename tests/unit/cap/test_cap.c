@@ -395,6 +395,35 @@ static void test_revoke_untyped_frees_its_memory_for_reuse(void **state)
                      AXL_E_OK); /* the whole region again */
 }
 
+/*
+ * Regression (found by the syscall fuzzer): revoking an untyped queues a
+ * CNode made from it, then deletes the capability in that CNode's slot 0
+ * (also made from the untyped). The queue link lived in slot 0 and was
+ * wiped with it, so the CNode's other slots were never emptied, and a
+ * copy of an outside capability stayed linked into freed memory.
+ */
+static void test_revoke_empties_a_cnode_whose_slot0_it_also_deletes(void **state)
+{
+    (void)state;
+    int err = 0;
+    assert_int_equal(retype(AXL_OBJ_UNTYPED, 16, 1, 1), AXL_E_OK);       /* U */
+    assert_int_equal(retype(AXL_OBJ_NOTIFICATION, 0, 2, 1), AXL_E_OK);  /* N, outside U */
+    struct cte *u = slot(1);
+    assert_int_equal(untyped_retype(u, AXL_OBJ_ENDPOINT, 0, &w->boot_cnode, 3, 1), AXL_E_OK);
+    assert_int_equal(untyped_retype(u, AXL_OBJ_CNODE, 2, &w->boot_cnode, 4, 1), AXL_E_OK);
+    struct cte *x0 = cnode_slot(&slot(4)->cap, 0, &err), *x1 = cnode_slot(&slot(4)->cap, 1, &err);
+    assert_int_equal(cap_move(slot(3), x0), AXL_E_OK);
+    assert_int_equal(cap_copy(slot(2), x1, AXL_RIGHTS_ALL), AXL_E_OK);
+    assert_int_equal(cap_revoke(u), AXL_E_OK);
+    assert_true(cte_empty(x0));
+    assert_true(cte_empty(x1)); /* the copy of N went with its CNode */
+    assert_null(slot(2)->child);
+    assert_tree_ok();
+    /* U's memory is reused: nothing may still point into it. */
+    assert_int_equal(untyped_retype(u, AXL_OBJ_FRAME, 0, &w->boot_cnode, 5, 16), AXL_E_OK);
+    assert_tree_ok();
+}
+
 /* --- a seeded random walk, checked against ground truth after every step --- */
 
 static uint64_t rng_state;
@@ -534,6 +563,7 @@ int main(void)
         T(test_revoke_deletes_descendants_and_keeps_the_capability),
         T(test_revoke_a_badge_spares_other_badges),
         T(test_revoke_untyped_frees_its_memory_for_reuse),
+        T(test_revoke_empties_a_cnode_whose_slot0_it_also_deletes),
         T(test_cnode_slot_checks_type_and_bounds),
         T(test_cap_random_operations_keep_invariants),
     };
