@@ -44,7 +44,10 @@ trap_common:
     pushq %r14
     pushq %r15
     movq %rsp, %rdi
-    cld
+    /* RFLAGS = 2: DF clear for C, and AC clear, which an interrupted user thread may have set
+     * and which would otherwise switch SMAP off while the kernel runs. */
+    pushq $2
+    popfq
     /* The CPU aligned RSP to 16 before pushing; 22 words keep it aligned. */
     call trap_dispatch
     popq %r15
