@@ -35,21 +35,7 @@ syscall_entry:
     pushq %rcx                      /* RIP */
     pushq $0                        /* error code */
     pushq $SYSCALL_VECTOR           /* not a CPU vector: marks a system call */
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     leaq boot_stack_top(%rip), %rsp
     xorl %ebp, %ebp                 /* a backtrace ends here */
     cld
@@ -59,21 +45,7 @@ syscall_entry:
     .global arch_enter_user
 arch_enter_user:
     movq %rdi, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp                  /* vector and error code */
     iretq
 

@@ -9,6 +9,7 @@
  * Stubs of vectors without a CPU error code push a 0 so the frame layout
  * is always the same.
  */
+#include <arch/trapframe.h>
 
     .text
     .code64
@@ -28,21 +29,7 @@ trap_stubs:
     .endr
 
 trap_common:
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    PUSH_GPRS
     movq %rsp, %rdi
     /* RFLAGS = 2: DF clear for C, and AC clear, which an interrupted user thread may have set
      * and which would otherwise switch SMAP off while the kernel runs. */
@@ -50,21 +37,7 @@ trap_common:
     popfq
     /* The CPU aligned RSP to 16 before pushing; 22 words keep it aligned. */
     call trap_dispatch
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    POP_GPRS
     addq $16, %rsp                  /* vector and error code */
     iretq
 

@@ -24,4 +24,42 @@ _Static_assert(__builtin_offsetof(struct trap_frame, vector) == 15 * 8, "vector 
 
 #define TRAP_FRAME_SIZE (22 * 8)
 
+#ifdef __ASSEMBLER__
+/* The general registers in struct trap_frame order (r15 lowest), for every entry and exit. */
+.macro PUSH_GPRS
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+.endm
+.macro POP_GPRS
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %r11
+    popq %r10
+    popq %r9
+    popq %r8
+    popq %rbp
+    popq %rdi
+    popq %rsi
+    popq %rdx
+    popq %rcx
+    popq %rbx
+    popq %rax
+.endm
+#endif
+
 #endif /* AXL_ARCH_TRAPFRAME_H */
