@@ -37,6 +37,18 @@ void kt_fail(const char *file, int line, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Why the running case could not test what it states on this CPU; empty if it could. */
+static char skip_reason[320];
+
+void kt_skip(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    axl_vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+    va_end(ap);
+}
+
 bool kt_check(bool ok, const char *what, const char *file, int line)
 {
     if (!ok) {
@@ -95,12 +107,15 @@ static void display_id(const char *id, char *buf, size_t size)
     }
 }
 
-/* Runs one case; returns whether it passed, after printing its line. */
-static bool run_case(const struct ktest *t)
+enum outcome { PASSED, FAILED, SKIPPED };
+
+/* Runs one case and prints its line. */
+static enum outcome run_case(const struct ktest *t)
 {
     char id[32];
 
     failure.count = 0;
+    skip_reason[0] = 0;
     t->run();
     long problems = axl_debug_check();
     if (problems != 0) {
@@ -110,9 +125,13 @@ static bool run_case(const struct ktest *t)
                 problems);
     }
     display_id(t->id, id, sizeof(id));
+    if (failure.count == 0 && skip_reason[0]) {
+        axl_printf("skip %s %s: %s\n", id, t->sentence, skip_reason);
+        return SKIPPED;
+    }
     if (failure.count == 0) {
         axl_printf("ok %s %s\n", id, t->sentence);
-        return true;
+        return PASSED;
     }
     if (failure.count == 1) {
         axl_printf("FAIL %s %s: %s:%d: %s\n", id, t->sentence, failure.file, failure.line,
@@ -121,25 +140,31 @@ static bool run_case(const struct ktest *t)
         axl_printf("FAIL %s %s: %s:%d: %s (and %u more failures)\n", id, t->sentence, failure.file,
                    failure.line, failure.what, failure.count - 1);
     }
-    return false;
+    return FAILED;
 }
 
-void kt_run_all(unsigned *passed, unsigned *failed)
+void kt_run_all(unsigned *passed, unsigned *failed, unsigned *skipped)
 {
     static const struct ktest *cases[MAX_CASES];
     unsigned n = sorted_cases(cases, MAX_CASES);
 
-    *passed = *failed = 0;
+    *passed = *failed = *skipped = 0;
     if (n < kt_case_count()) {
         axl_printf("FAIL ktest: %u cases, more than the runner's %u: raise MAX_CASES\n",
                    kt_case_count(), MAX_CASES);
         (*failed)++;
     }
     for (unsigned i = 0; i < n; i++) {
-        if (run_case(cases[i])) {
+        switch (run_case(cases[i])) {
+        case PASSED:
             (*passed)++;
-        } else {
+            break;
+        case FAILED:
             (*failed)++;
+            break;
+        case SKIPPED:
+            (*skipped)++;
+            break;
         }
     }
 }

@@ -15,8 +15,8 @@
  *         ...
  *     }
  *
- * and printed as "ok KT-CAP-001 <sentence>" or "FAIL KT-CAP-001 <sentence>:
- * <file>:<line>: <what>". IDs are AREA_NNN, never reused for another
+ * and printed as "ok KT-CAP-001 <sentence>", "FAIL KT-CAP-001 <sentence>:
+ * <file>:<line>: <what>" or "skip KT-CAP-001 <sentence>: <why>" (kt_skip). IDs are AREA_NNN, never reused for another
  * meaning; a second definition of one ID is a link error. KTEST puts a
  * pointer to the case in the section axl_ktest (libipc/user.ld collects
  * it), and the runner sorts the cases by ID, so the order of files and
@@ -54,6 +54,14 @@ struct ktest {
 
 /* Records a failure of the running case at file:line; the text is formatted like axl_printf. */
 void kt_fail(const char *file, int line, const char *fmt, ...) AXL_PRINTF_LIKE(3, 4);
+
+/*
+ * Marks the running case as skipped, with the reason (formatted like
+ * axl_printf): it could not test what its sentence states on this CPU,
+ * e.g. an exception the emulator never raises. A skipped case counts
+ * neither as passed nor as failed; a failure recorded too still fails it.
+ */
+void kt_skip(const char *fmt, ...) AXL_PRINTF_LIKE(1, 2);
 
 /* Each returns whether the check held, recording a failure if not. */
 bool kt_check(bool ok, const char *what, const char *file, int line);
@@ -101,7 +109,7 @@ bool kt_check_err(long got, long want, const char *expr, const char *file, int l
 /* The number of KTEST cases linked in. */
 unsigned kt_case_count(void);
 /* Runs every case in ID order, printing one line each; counts the outcomes. */
-void kt_run_all(unsigned *passed, unsigned *failed);
+void kt_run_all(unsigned *passed, unsigned *failed, unsigned *skipped);
 /*
  * Ends the scenario with exit code (AXL_EXIT_PASS or AXL_EXIT_FAIL): issues
  * a capability to the isa-debug-exit port from AXL_SLOT_IOPORT_CONTROL and

@@ -11,7 +11,7 @@
 
 int main(void)
 {
-    unsigned passed, failed;
+    unsigned passed, failed, skipped;
 
     if (!axl_bootinfo || axl_bootinfo->magic != AXL_BOOTINFO_MAGIC) {
         axl_printf("FAIL ktest: no valid boot information at %p: cannot find free slots or "
@@ -24,7 +24,11 @@ int main(void)
     axl_printf("ktest: %u cases; free slots from %llu, %llu untyped regions\n", kt_case_count(),
                (unsigned long long)axl_bootinfo->first_free,
                (unsigned long long)axl_bootinfo->untyped_count);
-    kt_run_all(&passed, &failed);
+    kt_run_all(&passed, &failed, &skipped);
+    if (skipped) {
+        axl_printf("ktest: %u skipped: this CPU cannot show what they test (see the skip lines)\n",
+                   skipped);
+    }
     axl_printf("%u passed, %u failed\n", passed, failed);
     kt_end(failed ? AXL_EXIT_FAIL : AXL_EXIT_PASS);
     return 1;

@@ -15,7 +15,7 @@
  * those the case accepts either the fault, checked like any other, or the
  * instruction completing normally, with evidence that the condition was
  * really set up (RFLAGS.AC read back set; MXCSR.ZE set with ZM clear),
- * and then prints a "skip" line saying so. Anything else fails.
+ * and then marks the case skipped (kt_skip), saying why. Anything else fails.
  */
 #include "thread.h"
 
@@ -478,10 +478,10 @@ KT_THREAD_CASE(FLT_011,
     KT_EXPECT_TRUE(s.mxcsr_out & MXCSR_ZE);
     KT_EXPECT_EQ(s.mxcsr_out & MXCSR_ZM, 0);
     KT_EXPECT_EQ(s.result, 0x7f800000); /* +inf, the masked response */
-    axl_printf("skip KT-FLT-011: the CPU completed DIVSS 1/0 with MXCSR.ZM clear (MXCSR after: "
-               "0x%x, ZE set) and raised no #XM, as QEMU's TCG does (it never delivers SSE "
-               "exceptions): the SIMD fault path is untested on this CPU\n",
-               (unsigned)s.mxcsr_out);
+    kt_skip("the CPU completed DIVSS 1/0 with MXCSR.ZM clear (MXCSR after: 0x%x, ZE set) and "
+            "raised no #XM, as QEMU's TCG does (it never delivers SSE exceptions): the SIMD "
+            "fault path is untested on this CPU",
+            (unsigned)s.mxcsr_out);
 }
 
 /* A misaligned 4-byte load with RFLAGS.AC set (in CPL 3, with CR0.AM set by the kernel). */
@@ -527,10 +527,10 @@ KT_THREAD_CASE(FLT_012,
     KT_EXPECT_ERR(err, AXL_E_WOULD_BLOCK);
     KT_ASSERT_EQ(a.after, 1);
     KT_EXPECT_EQ(a.result, 0x55443322); /* bytes 1..4 of ac_buf: the load itself was right */
-    axl_printf("skip KT-FLT-012: a misaligned load in user mode with RFLAGS.AC set (read back "
-               "0x%llx) completed without #AC, as under QEMU's TCG (it never raises #AC): the "
-               "ALIGNMENT_CHECK fault path is untested on this CPU\n",
-               (unsigned long long)kt_flt_ac_flags);
+    kt_skip("a misaligned load in user mode with RFLAGS.AC set (read back 0x%llx) completed "
+            "without #AC, as under QEMU's TCG (it never raises #AC): the ALIGNMENT_CHECK fault "
+            "path is untested on this CPU",
+            (unsigned long long)kt_flt_ac_flags);
 }
 
 KT_THREAD_CASE(FLT_013, "system call number 0 sends INVALID_SYSCALL with DETAIL 0 and RIP just "
