@@ -42,6 +42,18 @@ struct cte *cspace_lookup(const struct tcb *t, uint64_t cptr, int *err)
     }
 }
 
+struct cte *cspace_empty_slot(const struct tcb *t, uint64_t cnode_cptr, uint64_t index, int *err)
+{
+    struct cte *cn = cspace_lookup_cap(t, cnode_cptr, AXL_OBJ_CNODE, err);
+    struct cte *dst = cn ? cnode_slot(&cn->cap, index, err) : NULL;
+
+    if (dst && !cte_empty(dst)) {
+        *err = AXL_E_DELETE_FIRST;
+        return NULL;
+    }
+    return dst;
+}
+
 struct cte *cspace_lookup_cap(const struct tcb *t, uint64_t cptr, unsigned type, int *err)
 {
     struct cte *slot = cspace_lookup(t, cptr, err);

@@ -123,6 +123,17 @@ static unsigned transfer_caps(const struct tcb *src, struct tcb *dst, unsigned n
     return done;
 }
 
+/* Gives dst, which received src's call, the reply capability to src (dst->reply is empty). */
+static void make_reply_cap(struct tcb *src, struct tcb *dst, uint32_t flags)
+{
+    struct cap reply = {.type = AXL_OBJ_REPLY,
+                        .rights = (flags & IPC_GRANT_REPLY) ? AXL_RIGHT_GRANT : 0,
+                        .obj = src};
+    cdt_insert(&dst->reply, &reply, NULL);
+    src->caller_reply = &dst->reply;
+    src->state = TS_BLOCKED_REPLY;
+}
+
 /*
  * Delivers src's message to dst: words, capabilities (if flags allow),
  * badge; a call also leaves dst the reply capability and blocks src.
@@ -145,12 +156,7 @@ static void deliver(struct tcb *src, struct tcb *dst, uint64_t badge, uint32_t f
 
     if (flags & (IPC_CALL | IPC_FAULT)) {
         cap_delete_nodrain(&dst->reply); /* an unanswered earlier caller is told ABORTED */
-        struct cap reply = {.type = AXL_OBJ_REPLY,
-                            .rights = (flags & IPC_GRANT_REPLY) ? AXL_RIGHT_GRANT : 0,
-                            .obj = src};
-        cdt_insert(&dst->reply, &reply, NULL);
-        src->caller_reply = &dst->reply;
-        src->state = TS_BLOCKED_REPLY;
+        make_reply_cap(src, dst, flags);
         sched_remove(src);
     }
 }
@@ -422,13 +428,8 @@ bool ipc_fast_call(struct cte *epc, uint64_t info)
     syscall_set_msg(r, AXL_MSGINFO(AXL_MSGINFO_LABEL(info), 0, AXL_MSGINFO_LEN(info)),
                     epc->cap.word);
     uint32_t flags = send_flags(epc, true);
-    struct cap reply = {.type = AXL_OBJ_REPLY,
-                        .rights = (flags & IPC_GRANT_REPLY) ? AXL_RIGHT_GRANT : 0,
-                        .obj = self};
-    cdt_insert(&r->reply, &reply, NULL);
-    self->caller_reply = &r->reply;
+    make_reply_cap(self, r, flags);
     self->ipc_flags = flags;
-    self->state = TS_BLOCKED_REPLY;
     r->state = TS_RUNNABLE;
     current = r;
     return true;

@@ -27,13 +27,9 @@ static int control_get(void)
     if (irq >= AXL_IRQ_COUNT) {
         return AXL_E_RANGE;
     }
-    struct cte *cn = cspace_lookup_cap(current, msg_get(current, 1), AXL_OBJ_CNODE, &err);
-    struct cte *dst = cn ? cnode_slot(&cn->cap, msg_get(current, 2), &err) : NULL;
+    struct cte *dst = cspace_empty_slot(current, msg_get(current, 1), msg_get(current, 2), &err);
     if (!dst) {
         return err;
-    }
-    if (!cte_empty(dst)) {
-        return AXL_E_DELETE_FIRST;
     }
     if (lines[irq].issued) {
         return AXL_E_REVOKE_FIRST; /* one handler per line: delete the other first */

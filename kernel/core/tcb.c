@@ -46,8 +46,7 @@ void tcb_suspend(struct tcb *t)
 
 void tcb_destroy(struct tcb *t)
 {
-    tcb_suspend(t);
-    reply_cap_forget(t);
+    tcb_suspend(t); /* also deletes the reply capability to t, if it waits for one */
     sched_forget(t);
     /* These hold copies only, and never untyped, so deleting them cannot fail;
      * a CNode they were the last capability to is emptied by the outer operation. */

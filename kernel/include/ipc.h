@@ -55,6 +55,9 @@ struct cte *cspace_lookup(const struct tcb *t, uint64_t cptr, int *err);
 /* As cspace_lookup, and the slot must hold a capability of the given type (0: any). */
 struct cte *cspace_lookup_cap(const struct tcb *t, uint64_t cptr, unsigned type, int *err);
 
+/* The empty slot index of the CNode named by cnode_cptr in t's CSpace; NULL with *err if none. */
+struct cte *cspace_empty_slot(const struct tcb *t, uint64_t cnode_cptr, uint64_t index, int *err);
+
 /* --- syscall.c --- */
 /* Handles the system call whose registers are in current->regs; ends in kernel_exit. */
 NORETURN void syscall_dispatch(void);

@@ -30,13 +30,9 @@ static int issue(void)
     if (overlaps(first, last, 0x20, 0x21) || overlaps(first, last, 0xa0, 0xa1)) {
         return AXL_E_ILLEGAL_OPERATION; /* the PICs stay the kernel's */
     }
-    struct cte *cn = cspace_lookup_cap(current, msg_get(current, 2), AXL_OBJ_CNODE, &err);
-    struct cte *dst = cn ? cnode_slot(&cn->cap, msg_get(current, 3), &err) : NULL;
+    struct cte *dst = cspace_empty_slot(current, msg_get(current, 2), msg_get(current, 3), &err);
     if (!dst) {
         return err;
-    }
-    if (!cte_empty(dst)) {
-        return AXL_E_DELETE_FIRST;
     }
     /* obj is not a pointer here: it makes each range its own object for the derivation tree. */
     struct cap cap = {.type = AXL_OBJ_IOPORT,
