@@ -2,12 +2,15 @@
 /*
  * crt0.S: _start, where every user program begins (libipc).
  *
- * The kernel enters a new thread here with:
- *   rdi  address of struct axl_bootinfo (uapi/axl/ipc.h)
+ * A program's first thread starts here with:
+ *   rdi  address of its info page: the kernel's struct axl_bootinfo
+ *        (uapi/axl/ipc.h) in the root task, the root task's struct
+ *        axl_procinfo (axl/proc.h) in every other process
  *   rsi  address of the thread's struct axl_ipc_buffer
  *   rsp  top of its stack, 16-byte aligned
  * _start passes the first two on to axl_start (start.c), which runs main
- * and never returns. Nothing else is assumed about the other registers.
+ * and exit, and never returns. Nothing else is assumed about the other
+ * registers.
  *
  * The System V ABI wants rsp + 8 to be a multiple of 16 at a function's
  * first instruction, i.e. rsp 16-byte aligned just before the call that

@@ -6,17 +6,24 @@
  */
 #include <axl/errors.h>
 #include <axl/print.h>
+#include <axl/rpc.h>
 
 /* -Woverride-init (in -Wextra) turns two rows with one value into a build error. */
 static const char *const messages[] = {
 #define AXL_X(value, name, text) [value] = "AXL_E_" #name ": " text,
     AXL_ERRORS(AXL_X)
 #undef AXL_X
+#define AXL_X(value, name, text) [value] = "AXL_S_" #name ": " text,
+    AXL_SERVICE_STATUSES(AXL_X)
+#undef AXL_X
 };
 
 static const char *const names[] = {
 #define AXL_X(value, name, text) [value] = "AXL_E_" #name,
     AXL_ERRORS(AXL_X)
+#undef AXL_X
+#define AXL_X(value, name, text) [value] = "AXL_S_" #name,
+    AXL_SERVICE_STATUSES(AXL_X)
 #undef AXL_X
 };
 

@@ -132,6 +132,24 @@ long axl_tcb_resume(uint64_t tcb) { return invoke0(tcb, AXL_INV_TCB_RESUME); }
 
 long axl_tcb_suspend(uint64_t tcb) { return invoke0(tcb, AXL_INV_TCB_SUSPEND); }
 
+long axl_tcb_bind_notification(uint64_t tcb, uint64_t ntfn)
+{
+    return INVOKE(tcb, TCB_BIND_NOTIFICATION, ntfn);
+}
+
+long axl_tcb_info(uint64_t tcb, struct axl_tcb_info *info)
+{
+    struct axl_msg r;
+    long err = axl_invoke(tcb, AXL_INV_TCB_INFO, 0, NULL, &r);
+
+    *info = (struct axl_tcb_info){0};
+    if (!err) {
+        *info = (struct axl_tcb_info){
+            .state = r.mr[0], .priority = r.mr[1], .fault = r.mr[2], .id = r.mr[3]};
+    }
+    return err;
+}
+
 long axl_page_map(uint64_t frame, uint64_t pml4, uint64_t vaddr, unsigned rights,
                   unsigned attributes)
 {

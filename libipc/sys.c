@@ -41,3 +41,30 @@ long axl_debug_puts(const char *s, size_t n)
     }
     return AXL_E_OK;
 }
+
+long axl_log_read(uint64_t pos, uint64_t *first, void *buf, size_t cap, size_t *n)
+{
+    struct axl_msg m = axl_message(0, 0);
+    long err = axl_sys(AXL_SYS_LOG_READ, pos, &m);
+    unsigned char *b = buf;
+
+    *first = pos;
+    *n = 0;
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    uint64_t count = m.mr[1];
+    uint64_t room = 8 * (uint64_t)((axl_ipc_buffer ? AXL_MSG_MAX_WORDS : AXL_MSG_REG_WORDS) - 2);
+    if (count > room) {
+        count = room; /* cannot happen with a correct kernel; never read past the message */
+    }
+    if (count > cap) {
+        count = cap; /* the rest is read again next time from *first + *n */
+    }
+    for (uint64_t i = 0; i < count; i++) {
+        b[i] = (unsigned char)(axl_msg_get(&m, 2 + (unsigned)(i / 8)) >> (8 * (i % 8)));
+    }
+    *first = m.mr[0];
+    *n = (size_t)count;
+    return AXL_E_OK;
+}

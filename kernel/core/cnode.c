@@ -175,7 +175,8 @@ int cap_mint(struct cte *src, struct cte *dst, unsigned rights, uint64_t badge)
         /* For a CNode the "badge" is its guard: the length in the low 6 bits, the value above. */
         unsigned bits = badge & 63;
         uint64_t guard = badge >> 6;
-        if (bits > AXL_GUARD_MAX_BITS || (guard >> bits) != 0) {
+        /* A guard and radix longer than a cptr could never be resolved. */
+        if (bits > AXL_GUARD_MAX_BITS || bits + src->cap.size_bits > 64 || (guard >> bits) != 0) {
             return AXL_E_INVALID_ARGUMENT;
         }
         cap.guard_bits = (uint8_t)bits;

@@ -227,6 +227,9 @@ void ipc_recv(struct cte *epc, bool blocking)
         syscall_set_result(self, AXL_E_INSUFFICIENT_RIGHTS);
         return;
     }
+    if (ntfn_take_bound(self)) {
+        return; /* a pending signal comes before messages, so interrupts are not starved */
+    }
     struct endpoint *ep = epc->cap.obj;
     struct tcb *s = ep->head;
     if (s && s->state == TS_BLOCKED_SEND) {
@@ -442,7 +445,8 @@ bool ipc_fast_reply_recv(struct cte *epc, uint64_t info)
     struct endpoint *ep = epc->cap.obj;
 
     if (cte_empty(rc) || !(epc->cap.rights & AXL_RIGHT_READ) ||
-        (ep->head && ep->head->state != TS_BLOCKED_RECV)) {
+        (ep->head && ep->head->state != TS_BLOCKED_RECV) ||
+        (self->bound_ntfn && self->bound_ntfn->word)) {
         return false;
     }
     struct tcb *caller = rc->cap.obj;

@@ -100,6 +100,34 @@ static int debug_puts(struct tcb *t, uint64_t count)
     return AXL_E_OK;
 }
 
+/* LOG_READ: kernel-log bytes from position pos on, packed into MR2.. (MR0 first, MR1 count). */
+static int log_read(struct tcb *t, uint64_t pos)
+{
+    char buf[(AXL_MSG_MAX_WORDS - 2) * 8];
+    size_t max = tcb_ipc_buffer(t) ? sizeof(buf) : (AXL_MSG_REG_WORDS - 2) * 8;
+    uint64_t first, n = klog_read(pos, buf, max, &first);
+    unsigned words = (unsigned)((n + 7) / 8);
+
+    msg_set(t, 0, first);
+    msg_set(t, 1, n);
+    for (unsigned i = 0; i < words; i++) {
+        uint64_t w = 0;
+        for (unsigned b = 0; b < 8 && i * 8 + b < n; b++) {
+            w |= (uint64_t)(uint8_t)buf[i * 8 + b] << (8 * b);
+        }
+        msg_set(t, 2 + i, w); /* fits: max was chosen for the room there is */
+    }
+    syscall_set_msg(t, AXL_MSGINFO(0, 0, 2 + words), 0);
+    return AXL_E_OK;
+}
+
+/* True for the system calls that send a message the caller labelled. */
+static bool sends_label(uint64_t nr)
+{
+    return nr == AXL_SYS_CALL || nr == AXL_SYS_SEND || nr == AXL_SYS_NB_SEND ||
+           nr == AXL_SYS_REPLY || nr == AXL_SYS_REPLY_RECV;
+}
+
 static void do_call(struct tcb *self, uint64_t cptr, uint64_t info)
 {
     int err = AXL_E_OK;
@@ -183,6 +211,10 @@ NORETURN void syscall_dispatch(void)
     struct tcb *self = current;
     uint64_t nr = self->regs.rax, cptr = self->regs.rdi, info = self->regs.rsi;
 
+    if (AXL_MSGINFO_LABEL(info) == AXL_LABEL_NOTIFICATION && sends_label(nr)) {
+        syscall_set_result(self, AXL_E_INVALID_ARGUMENT); /* only the kernel says "notification" */
+        kernel_exit();
+    }
     if (fastpath(self, nr, cptr, info)) {
         kernel_exit();
     }
@@ -221,6 +253,9 @@ NORETURN void syscall_dispatch(void)
         break;
     case AXL_SYS_DEBUG_CHECK:
         self->regs.rax = kernel_check();
+        break;
+    case AXL_SYS_LOG_READ:
+        syscall_set_result(self, log_read(self, cptr));
         break;
     default:
         ipc_fault(self, AXL_FAULT_INVALID_SYSCALL, 0, nr);

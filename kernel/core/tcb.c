@@ -48,6 +48,7 @@ void tcb_destroy(struct tcb *t)
 {
     tcb_suspend(t); /* also deletes the reply capability to t, if it waits for one */
     sched_forget(t);
+    ntfn_bind(t, NULL);
     /* These hold copies only, and never untyped, so deleting them cannot fail;
      * a CNode they were the last capability to is emptied by the outer operation. */
     cap_delete_nodrain(&t->reply);
@@ -191,6 +192,54 @@ static int read_registers(const struct tcb *t)
     return AXL_E_OK;
 }
 
+static int bind_notification(struct tcb *t)
+{
+    int err = AXL_E_OK;
+    struct cte *n = arg_cap(msg_get(current, 0), AXL_OBJ_NOTIFICATION, true, &err);
+
+    if (err) {
+        return err;
+    }
+    if (n && !(n->cap.rights & AXL_RIGHT_READ)) {
+        return AXL_E_INSUFFICIENT_RIGHTS; /* binding receives its signals */
+    }
+    return ntfn_bind(t, n ? n->cap.obj : NULL);
+}
+
+/* What TCB_INFO reports: the thread's state as the ABI names it. */
+static uint64_t abi_state(const struct tcb *t)
+{
+    if (t->ipc_flags & IPC_FAULT) {
+        return AXL_THREAD_FAULTED;
+    }
+    switch (t->state) {
+    case TS_RUNNABLE:
+        return AXL_THREAD_RUNNING;
+    case TS_BLOCKED_SEND:
+        return AXL_THREAD_BLOCKED_SEND;
+    case TS_BLOCKED_RECV:
+        return AXL_THREAD_BLOCKED_RECV;
+    case TS_BLOCKED_REPLY:
+        return AXL_THREAD_BLOCKED_REPLY;
+    case TS_BLOCKED_WAIT:
+        return AXL_THREAD_BLOCKED_NOTIFICATION;
+    default:
+        return AXL_THREAD_INACTIVE;
+    }
+}
+
+static int report_info(const struct tcb *t)
+{
+    uint64_t fault = (t->ipc_flags & IPC_FAULT) ? AXL_MSGINFO_LABEL(t->fault_info) : 0;
+
+    msg_set(current, 0, abi_state(t)); /* four register words: cannot fail */
+    msg_set(current, 1, t->prio);
+    msg_set(current, 2, fault);
+    msg_set(current, 3, t->id);
+    syscall_set_msg(current, AXL_MSGINFO(0, 0, 4), 0);
+    return AXL_E_OK;
+}
+
 int tcb_invoke(struct tcb *t, struct cte *slot, uint64_t label, unsigned len)
 {
     (void)slot;
@@ -214,6 +263,10 @@ int tcb_invoke(struct tcb *t, struct cte *slot, uint64_t label, unsigned len)
     case AXL_INV_TCB_SUSPEND:
         tcb_suspend(t);
         return AXL_E_OK;
+    case AXL_INV_TCB_BIND_NOTIFICATION:
+        return bind_notification(t);
+    case AXL_INV_TCB_INFO:
+        return report_info(t);
     default:
         return AXL_E_ILLEGAL_OPERATION;
     }

@@ -21,8 +21,9 @@ struct notification {
     uint64_t word;
     struct tcb *head, *tail;
     uint64_t irq_mask; /* IRQs whose handlers signal it (bit per IRQ), for unbinding */
+    struct tcb *bound; /* the thread whose RECV its signals end (TCB_BIND_NOTIFICATION), or NULL */
 };
-_Static_assert(sizeof(struct notification) <= 32, "a notification fits its object");
+_Static_assert(sizeof(struct notification) <= 64, "a notification fits its object");
 
 /* --- ipc.c: all take the current thread as the one acting --- */
 void ipc_send(struct cte *ep, uint64_t info, bool blocking, bool call);
@@ -48,6 +49,10 @@ void ntfn_signal(struct notification *n, uint64_t badge);
 void ntfn_wait(struct cte *cap, bool blocking);
 void ntfn_destroy(struct notification *n);
 void ntfn_cancel(struct tcb *t); /* t stops waiting */
+/* Binds n to t (NULL: unbinds t's); see TCB_BIND_NOTIFICATION. Returns an error code. */
+int ntfn_bind(struct tcb *t, struct notification *n);
+/* t, about to receive, takes its bound notification's pending word if any: true if it did. */
+bool ntfn_take_bound(struct tcb *t);
 
 /* --- cspace.c: capability pointers --- */
 /* Resolves cptr in t's CSpace; NULL with *err set if it names no slot. */

@@ -3,7 +3,8 @@
  * klog.h: the kernel log (lib/klog.c).
  *
  * One line per call, prefixed with a timestamp (seconds since boot) and a
- * level, written with "\r\n" to the arch console (COM1). Callable with
+ * level, written with "\r\n" to the arch console (COM1) and to a ring
+ * buffer, only to the ring once user space drives COM1. Callable with
  * interrupts off; takes no lock (single CPU for now). Never blocks except
  * on the UART's transmit-ready bit. Not used by kpanic, which has its own
  * output path.
@@ -23,6 +24,19 @@ void klog(enum klog_level level, const char *subsys, const char *fmt, ...) PRINT
 
 /* Writes text as it is (user programs' debug output), '\n' as "\r\n". */
 void klog_raw(const char *s);
+
+/*
+ * User space has taken the console UART (its I/O ports were issued): from
+ * now on the log goes only to the ring buffer, read with klog_read.
+ */
+void klog_console_release(void);
+
+/*
+ * Copies up to max log bytes from position pos (bytes since boot) into
+ * out; *first gets the position of the first byte copied, later than pos
+ * if those bytes were overwritten. Returns the count.
+ */
+uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first);
 
 /* Number of lines logged at each level so far (boot summary, tests). */
 unsigned klog_count(enum klog_level level);

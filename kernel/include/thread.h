@@ -34,6 +34,7 @@ enum thread_state {
 #define IPC_FAULT 0x8       /* the message is a fault message the kernel built */
 
 struct endpoint;
+struct notification;
 
 /*
  * A thread, 2 KiB (AXL_OBJ_TCB). The capability slots come first so they
@@ -67,6 +68,7 @@ struct tcb {
     uint64_t fault_info; /* a pending fault message: its info word and words */
     uint64_t fault_mr[6];
     uint64_t id;         /* a serial number, for log messages */
+    struct notification *bound_ntfn; /* signals to it end a RECV (TCB_BIND_NOTIFICATION) */
 };
 _Static_assert(sizeof(struct tcb) <= 2048, "a TCB fits its 2 KiB object");
 _Static_assert(__builtin_offsetof(struct tcb, regs) == TCB_REGS_OFFSET, "tcb_layout.h is right");

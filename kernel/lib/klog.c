@@ -2,6 +2,12 @@
 /*
  * klog.c: the kernel log: "[   0.012345] INFO  boot: message\r\n" on the
  * arch console. Lines longer than the buffer are cut and marked with '~'.
+ *
+ * Every byte also goes into a ring buffer. Once user space owns the
+ * console UART (klog_console_release), the ring is the only place the log
+ * goes: the console server reads it with LOG_READ and prints it, so the
+ * kernel and the UART driver never write to one line at once. kpanic has
+ * its own output path and writes to COM1 regardless.
  */
 #include <arch.h>
 #include <fmt.h>
@@ -9,12 +15,25 @@
 
 static unsigned counts[KLOG_DEBUG + 1];
 
+#define RING_SIZE 16384u /* a power of two: positions wrap with a mask */
+static char ring[RING_SIZE];
+static uint64_t written;      /* bytes logged since boot: the next byte's position */
+static bool console_released; /* user space drives the console UART now */
+
 static const char *const level_names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
+
+static void put(char c)
+{
+    ring[written++ & (RING_SIZE - 1)] = c;
+    if (!console_released) {
+        arch_console_putc(c);
+    }
+}
 
 static void console_write(const char *s)
 {
     for (; *s; s++) {
-        arch_console_putc(*s);
+        put(*s);
     }
 }
 
@@ -44,10 +63,37 @@ void klog_raw(const char *s)
 {
     for (; *s; s++) {
         if (*s == '\n') {
-            arch_console_putc('\r');
+            put('\r');
         }
-        arch_console_putc(*s);
+        put(*s);
     }
 }
 
 unsigned klog_count(enum klog_level level) { return level <= KLOG_DEBUG ? counts[level] : 0; }
+
+void klog_console_release(void)
+{
+    if (!console_released) {
+        kinfo("klog", "the console UART now belongs to user space; "
+                      "the kernel log goes to its ring buffer (LOG_READ)");
+        console_released = true;
+    }
+}
+
+uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first)
+{
+    uint64_t oldest = written > RING_SIZE ? written - RING_SIZE : 0;
+
+    if (pos < oldest) {
+        pos = oldest; /* overwritten: the reader learns how much it lost from *first */
+    }
+    if (pos > written) {
+        pos = written;
+    }
+    uint64_t n = written - pos < max ? written - pos : max;
+    for (uint64_t i = 0; i < n; i++) {
+        out[i] = ring[(pos + i) & (RING_SIZE - 1)];
+    }
+    *first = pos;
+    return n;
+}

@@ -81,19 +81,32 @@ USER_DIR = 'build/user'  # where AxlUserProgram puts <name>.elf; program modules
 _PROGRAM_NAME = re.compile(r'[a-z0-9_-]+\Z')  # as tools/axlpy/scenario.py accepts in modules
 
 
-def _user_program(env, name, sources):
-    """Links sources with libipc into build/user/<name>.elf (see docs/user-space.md).
+def _user_program(env, name, sources, root_task=False):
+    """Links sources with the user libraries into build/user/<name>.elf (docs/user-space.md).
 
-    Needs $LIBIPC (the library's node) and $ULINKFLAGS, which SConstruct sets on the user
-    environment. Objects go to the calling SConscript's variant directory.
+    Needs $ULIBS (libipc, the porting layer, newlib's libc and libm, libgcc), $NEWLIB_HEADERS
+    and $ULINKFLAGS, which SConstruct sets on the user environment. The libraries are one
+    --start-group: libipc's start-up code calls newlib's exit, which calls the porting layer's
+    _exit, which calls libipc. Sources are compiled into the calling SConscript's variant
+    directory; objects among them (env.Object nodes, .o files) are linked as they are.
+    root_task=True links the root task's heap arena too (libc/root_arena.c): for programs
+    that run as the first boot module and call malloc (processes get a heap quota instead).
     """
     if not _PROGRAM_NAME.match(name):
         raise SCons.Errors.UserError(f'user program name {name!r} must match [a-z0-9_-]+')
-    objs = env.Object(sources)
+    objs = []
+    for src in env.Flatten(sources):
+        objs += [src] if str(src).endswith(env.subst('$OBJSUFFIX')) else env.Object(src)
+    env.Depends(objs, env['NEWLIB_HEADERS'])  # the headers are built, not scanned
+    if root_task:
+        objs += env['ROOT_ARENA']
     ldscript = env.File('#libipc/user.ld')
-    link = SCons.Action.Action('$LD $ULINKFLAGS -T ${SOURCES[0]} -o $TARGET ${SOURCES[1:]}',
-                               '  LD     $TARGET' if env.get('V') != '1' else None)
-    return env.Command(f'#{USER_DIR}/{name}.elf', [ldscript] + objs + env['LIBIPC'], link)
+    libs = 1 + len(objs)  # where the libraries start in the sources
+    link = SCons.Action.Action(
+        f'$LD $ULINKFLAGS -T ${{SOURCES[0]}} -o $TARGET ${{SOURCES[1:{libs}]}} '
+        f'--start-group ${{SOURCES[{libs}:]}} --end-group',
+        '  LD     $TARGET' if env.get('V') != '1' else None)
+    return env.Command(f'#{USER_DIR}/{name}.elf', [ldscript] + objs + env['ULIBS'], link)
 
 
 def _module_source(env, scen, index, module):

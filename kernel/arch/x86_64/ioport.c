@@ -6,10 +6,15 @@
  * permission bitmap is needed. The ports of the legacy PICs are never
  * issued: unmasking them could send interrupts on vectors the kernel
  * uses for CPU exceptions.
+ *
+ * The first write to one of COM1's UART registers (not its scratch
+ * register, which holds no state the line depends on) hands the console to
+ * user space: the kernel log stops writing to COM1 (lib/klog.c).
  */
 #include <arch.h>
 #include <arch/x86.h>
 #include <ipc.h>
+#include <klog.h>
 #include <uapi/axl/invocations.h>
 
 static uint64_t range_word(uint64_t first, uint64_t last) { return first | last << 16; }
@@ -18,6 +23,8 @@ static unsigned range_last(uint64_t w) { return (unsigned)((w >> 16) & 0xffff); 
 
 static bool overlaps(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1) { return a0 <= b1 && b0 <= a1; }
 
+#define COM1_BASE 0x3f8
+#define COM1_LAST_REG 0x3fe /* 0x3ff is the scratch register */
 
 static int issue(void)
 {
@@ -59,6 +66,9 @@ static int port_io(const struct cap *cap, bool out)
     uint16_t p = (uint16_t)port;
     if (out) {
         uint64_t v = msg_get(current, 2);
+        if (port <= COM1_LAST_REG && port + width - 1 >= COM1_BASE) {
+            klog_console_release(); /* a user driver programs COM1 now: the kernel keeps off it */
+        }
         if (width == 1) {
             outb(p, (uint8_t)v);
         } else if (width == 2) {

@@ -103,6 +103,17 @@ long axl_tcb_read_registers(uint64_t tcb, struct axl_tcb_regs *regs);
 long axl_tcb_resume(uint64_t tcb);
 /* Stops the thread, aborting any IPC it waits in. */
 long axl_tcb_suspend(uint64_t tcb);
+/* Binds notification ntfn (0: unbinds) to the thread: its signals also end the thread's RECV. */
+long axl_tcb_bind_notification(uint64_t tcb, uint64_t ntfn);
+
+/* What TCB_INFO reports. */
+struct axl_tcb_info {
+    uint64_t state;    /* enum axl_thread_state */
+    uint64_t priority;
+    uint64_t fault;    /* the enum axl_fault it is stopped by, 0 if none */
+    uint64_t id;       /* the kernel's number for it, as in kernel log messages */
+};
+long axl_tcb_info(uint64_t tcb, struct axl_tcb_info *info);
 
 /* --- address spaces --- */
 

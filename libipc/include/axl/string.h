@@ -1,24 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * axl/string.h: the <string.h> functions libipc provides (libipc).
+ * axl/string.h: memcpy, memset, strlen and the rest (libipc).
  *
- * There is no C library yet, so user programs get the kernel's plain
- * implementations (kernel/lib/string.c, compiled into libipc). GCC may
- * call memcpy, memset, memmove and memcmp on its own for struct copies and
- * initialisers, so these keep their standard names and contracts.
+ * They come from newlib's libc.a, the one C library of user programs, and
+ * this header is its <string.h>. It stays so that code written before
+ * newlib (and <axl/axl.h>) keeps including what it always did, strnlen
+ * included: under -std=c11 newlib declares that POSIX function only when
+ * the program asks for POSIX (_POSIX_C_SOURCE), so it is declared here too.
  */
 #ifndef AXL_LIBIPC_STRING_H
 #define AXL_LIBIPC_STRING_H
 
-#include <stddef.h>
+#include <string.h>
 
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 
 #endif /* AXL_LIBIPC_STRING_H */

@@ -217,4 +217,13 @@ static inline long axl_debug_check(void)
  */
 long axl_debug_puts(const char *s, size_t n);
 
+/*
+ * LOG_READ: copies kernel-log bytes from position pos on (a byte count
+ * since boot) into buf, at most cap bytes; *first gets the position of the
+ * first byte copied (larger than pos when the kernel's ring buffer has
+ * overwritten older bytes) and *n the count (0: nothing new). One call
+ * returns at most (AXL_MSG_MAX_WORDS - 2) * 8 bytes.
+ */
+long axl_log_read(uint64_t pos, uint64_t *first, void *buf, size_t cap, size_t *n);
+
 #endif /* AXL_LIBIPC_SYS_H */

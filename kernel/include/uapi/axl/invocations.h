@@ -33,6 +33,8 @@
     X(23, TCB_READ_REGISTERS, TCB, "-> MR0 RIP, MR1 RSP, MR2 RDI, MR3 RSI, MR4 RFLAGS, MR5 RAX")   \
     X(24, TCB_RESUME, TCB, "start or restart the thread")                                          \
     X(25, TCB_SUSPEND, TCB, "stop the thread, aborting any IPC it waits in")                       \
+    X(26, TCB_BIND_NOTIFICATION, TCB, "MR0 notification (0: unbind): its signals end a RECV")     \
+    X(27, TCB_INFO, TCB, "-> MR0 state (AXL_THREAD_*), MR1 priority, MR2 fault kind, MR3 id")       \
     X(30, PAGE_MAP, FRAME, "MR0 PML4, MR1 address, MR2 rights (READ, WRITE), MR3 attributes")      \
     X(31, PAGE_UNMAP, FRAME, "")                                                                   \
     X(32, PAGE_ADDRESS, FRAME, "-> MR0 physical address")                                          \
@@ -44,6 +46,24 @@
     X(60, IOPORT_ISSUE, IOPORT_CONTROL, "MR0 first port, MR1 last port, MR2 CNode, MR3 slot")       \
     X(61, IOPORT_IN, IOPORT, "MR0 port, MR1 width (1, 2, 4) -> MR0 value")                         \
     X(62, IOPORT_OUT, IOPORT, "MR0 port, MR1 width (1, 2, 4), MR2 value")
+
+/* TCB_INFO states. */
+#define AXL_THREAD_STATES(X)                                                                       \
+    X(0, INACTIVE, "created or suspended: never runs until resumed")                               \
+    X(1, RUNNING, "running or ready to run")                                                       \
+    X(2, BLOCKED_SEND, "waiting to send on an endpoint")                                           \
+    X(3, BLOCKED_RECV, "waiting to receive on an endpoint")                                        \
+    X(4, BLOCKED_REPLY, "waiting for the reply to a call")                                         \
+    X(5, BLOCKED_NOTIFICATION, "waiting on a notification")                                        \
+    X(6, FAULTED, "stopped by a fault, waiting for its handler's answer")
+
+#ifndef __ASSEMBLER__
+enum axl_thread_state {
+#define AXL_X(value, name, text) AXL_THREAD_##name = (value),
+    AXL_THREAD_STATES(AXL_X)
+#undef AXL_X
+};
+#endif
 
 /* PAGE_MAP attributes (MR3). */
 #define AXL_MAP_EXECUTE 0x1  /* instructions may be fetched (else no-execute) */

@@ -20,7 +20,7 @@
     X(1, UNTYPED, 0)                                                                               \
     X(2, CNODE, 0)                                                                                 \
     X(3, ENDPOINT, 4)                                                                              \
-    X(4, NOTIFICATION, 5)                                                                          \
+    X(4, NOTIFICATION, 6)                                                                          \
     X(5, FRAME, 12)                                                                                \
     X(6, TCB, 11)                                                                                  \
     X(7, LARGE_FRAME, 21)                                                                          \
@@ -38,7 +38,7 @@
 #define AXL_UNTYPED_MIN_BITS 4  /* smallest untyped region: 16 bytes */
 #define AXL_UNTYPED_MAX_BITS 47 /* largest: the lower half of the address space */
 #define AXL_CNODE_MAX_RADIX 16  /* at most 65536 slots in one CNode */
-#define AXL_GUARD_MAX_BITS 48   /* longest CNode guard (docs/abi.md, CSpace addressing) */
+#define AXL_GUARD_MAX_BITS 58   /* longest CNode guard, and guard + radix <= 64 (docs/abi.md) */
 #define AXL_PRIORITIES 256      /* thread priorities 0 (lowest) .. 255 */
 /* User addresses lie below this: 2^47 minus one page. The last page below 2^47 is never
  * mapped, so no instruction can end there and return (e.g. from SYSCALL) to the

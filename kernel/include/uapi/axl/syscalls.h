@@ -37,7 +37,8 @@
     X(10, POLL, "take and clear a notification's word without blocking (WOULD_BLOCK if 0)")        \
     X(11, YIELD, "give up the rest of the timeslice to threads of the same priority")              \
     X(12, DEBUG_PUTS, "write message bytes (rdi = count) to the kernel log")                       \
-    X(13, DEBUG_CHECK, "run the kernel's consistency check; rax = problems found")
+    X(13, DEBUG_CHECK, "run the kernel's consistency check; rax = problems found")                 \
+    X(14, LOG_READ, "read the kernel log from byte rdi on: MR0 first byte, MR1 count, MR2.. bytes")
 
 /* Message info: label, number of capabilities, number of message words. */
 #define AXL_MSG_MAX_WORDS 118 /* MR0..MR117 */
@@ -47,6 +48,14 @@
 #define AXL_MSGINFO_CAPS_SHIFT 7
 #define AXL_MSGINFO_CAPS_BITS 2
 #define AXL_MSGINFO_LABEL_SHIFT 12
+
+/*
+ * The label of a message that is not a message: a receive on an endpoint
+ * returns it when the receiving thread's bound notification was signalled
+ * (TCB_BIND_NOTIFICATION); the badge register then holds the notification's
+ * word. No thread can send it (INVALID_ARGUMENT).
+ */
+#define AXL_LABEL_NOTIFICATION ((1ull << (64 - AXL_MSGINFO_LABEL_SHIFT)) - 1)
 
 #define AXL_MSGINFO(label, caps, len)                                                              \
     (((unsigned long long)(label) << AXL_MSGINFO_LABEL_SHIFT) |                                    \

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * process.c: a process's end, its id, signals (porting layer).
+ *
+ * A process ends by telling the root task (ROOT_EXIT, <axl/protocols.h>),
+ * which tears it down and never answers. The root task itself has no one
+ * to tell: it says "exit N" in the kernel log and yields for ever, so the
+ * rest of the system runs on (a scenario that boots a root task ends the
+ * machine itself). There are no signals between processes: a signal sent
+ * to oneself ends the process with status 128 + the signal, which is how
+ * abort() (and so a failed assert) ends; kill of another process, fork,
+ * execve and wait are ENOSYS.
+ */
+#include "axlc.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <axl/invoke.h>
+#include <axl/print.h>
+#include <axl/proc.h>
+#include <axl/protocols.h>
+#include <axl/sys.h>
+
+void _exit(int status)
+{
+    if (axl_procinfo) {
+        struct axl_msg m = axl_message(AXL_OP_ROOT_EXIT, 1);
+        m.mr[0] = (uint64_t)(int64_t)status;
+        axl_send(AXL_PROC_SLOT_ROOT_EP, &m); /* returns only if the root task could not take it */
+        axl_tcb_suspend(AXL_PROC_SLOT_TCB);
+    } else {
+        axl_printf("exit %d\n", status);
+    }
+    for (;;) {
+        axl_yield();
+    }
+}
+
+pid_t getpid(void) { return axl_procinfo ? (pid_t)axl_procinfo->pid : 1; }
+
+int kill(pid_t pid, int sig)
+{
+    if (pid != getpid()) {
+        return axlc_fail(ENOSYS);
+    }
+    if (sig < 0 || sig >= NSIG) {
+        return axlc_fail(EINVAL);
+    }
+    if (sig != 0) {
+        _exit(128 + sig); /* the default action of every signal here: stdio is not flushed */
+    }
+    return 0;
+}
+
+pid_t fork(void) { return axlc_fail(ENOSYS); }
+
+int execve(const char *path, char *const argv[], char *const envp[])
+{
+    (void)path;
+    (void)argv;
+    (void)envp;
+    return axlc_fail(ENOSYS);
+}
+
+pid_t wait(int *status)
+{
+    (void)status;
+    return axlc_fail(ENOSYS);
+}

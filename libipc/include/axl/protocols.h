@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * axl/protocols.h: the operations of the system's servers (libipc). One
+ * table per service; each row: label, name, "arguments -> results" in the
+ * convention of <axl/rpc.h> (status in MR0 of the reply, results after it;
+ * "str" is a byte string: length word, then packed bytes).
+ */
+#ifndef AXL_LIBIPC_PROTOCOLS_H
+#define AXL_LIBIPC_PROTOCOLS_H
+
+/* The root task: every process holds its endpoint at AXL_PROC_SLOT_ROOT_EP, badged with its pid. */
+#define AXL_ROOT_OPS(X)                                                                            \
+    X(0x101, ROOT_EXIT, "MR0 status -> no reply: the process is torn down")                        \
+    X(0x102, ROOT_PS, "-> prints the process report on the console")
+
+/* The name server: register, look up and withdraw services by name. */
+#define AXL_NAME_OPS(X)                                                                            \
+    X(0x201, NAME_REGISTER, "str name, cap endpoint -> MR1 generation")                           \
+    X(0x202, NAME_LOOKUP, "str name -> cap endpoint, MR1 generation")                             \
+    X(0x203, NAME_UNREGISTER, "str name -> (only the registering process may)")
+
+/* The console server: per-process output, tagged, whole lines at a time. */
+#define AXL_CONSOLE_OPS(X)                                                                         \
+    X(0x301, CONSOLE_WRITE, "str bytes -> MR1 bytes taken")                                       \
+    X(0x302, CONSOLE_READ, "MR0 most bytes -> str bytes (empty: no input waiting)")                \
+    X(0x303, CONSOLE_TAG, "MR0 badge, str tag -> (unbadged capability only: the root task)")       \
+    X(0x304, CONSOLE_SYNC, "-> pending partial lines and the kernel log are written out")
+
+/* A UART driver: raw bytes to and from the line. */
+#define AXL_UART_OPS(X)                                                                            \
+    X(0x401, UART_WRITE, "str bytes -> MR1 bytes written")                                        \
+    X(0x402, UART_READ, "MR0 most bytes -> str bytes received (empty: none waiting)")
+
+/* Every driver and server built on axl_serve also answers this (supervisor heartbeat). */
+#define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
+
+enum axl_op {
+#define AXL_X(label, name, text) AXL_OP_##name = (label),
+    AXL_COMMON_OPS(AXL_X) AXL_ROOT_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
+        AXL_UART_OPS(AXL_X)
+#undef AXL_X
+};
+
+/* Names services register under. */
+#define AXL_SERVICE_CONSOLE "console"
+#define AXL_SERVICE_UART "uart"
+
+#endif /* AXL_LIBIPC_PROTOCOLS_H */

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rpc.c: bounds-checked message building and parsing, the client call and
+ * the server loop of <axl/rpc.h>.
+ */
+#include <axl/rpc.h>
+
+#include <axl/proc.h>
+#include <axl/protocols.h>
+#include <axl/string.h>
+
+/* The number of words a message holds (its length field). */
+static unsigned msg_len(const struct axl_msg *m) { return AXL_MSGINFO_LEN(m->info); }
+
+/* Sets the length field of m to len, keeping label and capability count. */
+static void set_len(struct axl_msg *m, unsigned len)
+{
+    m->info = AXL_MSGINFO(AXL_MSGINFO_LABEL(m->info), AXL_MSGINFO_CAPS(m->info), len);
+}
+
+long axl_msg_put_word(struct axl_msg *m, uint64_t v)
+{
+    unsigned len = msg_len(m);
+    long err = axl_msg_set(m, len, v);
+
+    if (err == AXL_E_OK) {
+        set_len(m, len + 1);
+    }
+    return err;
+}
+
+long axl_msg_put_bytes(struct axl_msg *m, const void *p, size_t n)
+{
+    unsigned len = msg_len(m);
+    const unsigned char *b = p;
+
+    if (n > AXL_MSG_BYTES_MAX(len) || len + AXL_MSG_BYTES_WORDS(n) > AXL_MSG_MAX_WORDS) {
+        return AXL_E_RANGE;
+    }
+    if (len + AXL_MSG_BYTES_WORDS(n) > AXL_MSG_REG_WORDS && !axl_ipc_buffer) {
+        return AXL_E_NO_IPC_BUFFER;
+    }
+    axl_msg_set(m, len, n);
+    for (size_t w = 0; w * 8 < n; w++) {
+        uint64_t word = 0;
+        for (size_t i = 0; i < 8 && w * 8 + i < n; i++) {
+            word |= (uint64_t)b[w * 8 + i] << (8 * i);
+        }
+        axl_msg_set(m, len + 1 + (unsigned)w, word);
+    }
+    set_len(m, len + AXL_MSG_BYTES_WORDS(n));
+    return AXL_E_OK;
+}
+
+long axl_msg_put_str(struct axl_msg *m, const char *s) { return axl_msg_put_bytes(m, s, strlen(s)); }
+
+long axl_msg_get_word(const struct axl_msg *m, unsigned *pos, uint64_t *v)
+{
+    if (*pos >= msg_len(m)) {
+        *v = 0;
+        return AXL_S_BAD_REQUEST;
+    }
+    *v = axl_msg_get(m, (*pos)++);
+    return AXL_E_OK;
+}
+
+long axl_msg_get_bytes(const struct axl_msg *m, unsigned *pos, void *out, size_t cap, size_t *n)
+{
+    unsigned len = msg_len(m);
+    unsigned start = *pos;
+    uint64_t count;
+    unsigned char *b = out;
+
+    *n = 0;
+    if (axl_msg_get_word(m, &start, &count) != AXL_E_OK || count > cap ||
+        count > (uint64_t)(len - start) * 8) {
+        return AXL_S_BAD_REQUEST; /* longer than the caller's buffer or than the message */
+    }
+    for (size_t i = 0; i < count; i++) {
+        b[i] = (unsigned char)(axl_msg_get(m, start + (unsigned)(i / 8)) >> (8 * (i % 8)));
+    }
+    *pos = start + (unsigned)((count + 7) / 8);
+    *n = (size_t)count;
+    return AXL_E_OK;
+}
+
+long axl_msg_get_str(const struct axl_msg *m, unsigned *pos, char *out, size_t cap)
+{
+    size_t n;
+    long err = axl_msg_get_bytes(m, pos, out, cap, &n);
+
+    out[err == AXL_E_OK ? n : 0] = 0;
+    if (err == AXL_E_OK && strlen(out) != n) { /* a NUL inside */
+        out[0] = 0;
+        return AXL_S_BAD_REQUEST;
+    }
+    return err;
+}
+
+long axl_rpc_call(uint64_t ep, struct axl_msg *m)
+{
+    long err = axl_call(ep, m);
+
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    /* A reply without even a status word is a broken server, not a success. */
+    return msg_len(m) >= 1 ? (long)m->mr[0] : AXL_S_BAD_REQUEST;
+}
+
+/* The op of ops with label, or NULL. */
+static const struct axl_rpc_op *find_op(const struct axl_server *s, uint64_t label)
+{
+    for (size_t i = 0; i < s->ops_count; i++) {
+        if (s->ops[i].label == label) {
+            return &s->ops[i];
+        }
+    }
+    return NULL;
+}
+
+long axl_serve(const struct axl_server *s)
+{
+    struct axl_msg msg;
+    long err = axl_recv(s->ep, &msg);
+
+    for (;;) {
+        if (err != AXL_E_OK) {
+            return err;
+        }
+        uint64_t label = AXL_MSGINFO_LABEL(msg.info);
+        if (label == AXL_LABEL_NOTIFICATION) {
+            if (s->notified) {
+                s->notified(s->ctx, msg.badge);
+            }
+            err = axl_recv(s->ep, &msg);
+            continue;
+        }
+        struct axl_msg req = msg;
+        struct axl_msg reply = axl_message(0, 1);
+        struct axl_rpc_request r = {.msg = &req, .badge = msg.badge, .reply = &reply};
+        const struct axl_rpc_op *op = label == AXL_OP_PING ? NULL : find_op(s, label);
+        long status;
+
+        if (label == AXL_OP_PING && !find_op(s, label)) {
+            status = AXL_E_OK; /* every server answers the heartbeat */
+            axl_msg_put_word(&reply, axl_procinfo ? axl_procinfo->pid : 0);
+        } else if (!op) {
+            status = AXL_S_NO_SUCH_OP;
+        } else if (AXL_MSGINFO_LEN(req.info) < op->min_words) {
+            status = AXL_S_BAD_REQUEST;
+        } else {
+            status = op->handle(s->ctx, &r);
+        }
+        if (status == AXL_RPC_NO_REPLY) {
+            err = axl_recv(s->ep, &msg);
+            continue;
+        }
+        reply.mr[0] = (uint64_t)status;
+        if (status != AXL_E_OK) {
+            reply.info = AXL_MSGINFO(0, 0, 1); /* an error carries no results */
+        }
+        msg = reply;
+        err = axl_reply_recv(s->ep, &msg);
+        if (err != AXL_E_OK && err != AXL_E_ABORTED) {
+            /* The reply could not go (say, a capability the caller may not take back): the
+             * caller is answered ABORTED when its reply capability goes; serve the next. */
+            err = axl_recv(s->ep, &msg);
+        }
+    }
+}

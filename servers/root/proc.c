@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.c: building processes from ELF modules with exactly the
+ * capabilities the manifest grants, tearing them down, and the report.
+ *
+ * The layout a process sees is <axl/proc.h>; the manifest keys are in
+ * docs/manifest.md. Every object of a process is retyped from its domain
+ * untyped, biggest first so that alignment wastes nothing: the heap quota
+ * and the CNode, then pages and page tables, then the small objects.
+ */
+#include <stdarg.h>
+
+#include <axl/axl.h>
+#include <axl/proc.h>
+#include <axl/protocols.h>
+#include <axl/rpc.h>
+#include <elf_image.h>
+
+#include "mem.h"
+#include "proc.h"
+
+#define PAGE 4096ull
+#define STACK_BOTTOM (AXL_ROOT_STACK_TOP - AXL_ROOT_STACK_PAGES * PAGE)
+/* ELF segments must end below the stack's guard page. */
+#define IMAGE_TOP (STACK_BOTTOM - PAGE)
+#define CNODE_BYTES ((1ull << AXL_PROC_CNODE_RADIX) << AXL_CNODE_SLOT_BITS)
+
+struct proc procs[PROC_MAX];
+
+/* Set in procs_start: what building needs from main.c. */
+static const struct axl_bootinfo *boot;
+static uint64_t root_ep;
+static void *const *modules;
+static uint64_t name_ep; /* the name server's service endpoint (root slot), 0 if none */
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Bits of the smallest power of two >= n (n >= 1). */
+static unsigned log2_up(uint64_t n)
+{
+    unsigned b = 0;
+    while ((1ull << b) < n) {
+        b++;
+    }
+    return b;
+}
+
+/* Stops building p: says why, takes back what was made, marks it failed. */
+static void fail(struct proc *p, const char *what, long err)
+{
+    say("component '%s': %s: %s", p->name, what, axl_strerror(err));
+    proc_destroy(p, PROC_FAILED, (int)err);
+}
+
+struct proc *proc_by_pid(uint64_t pid)
+{
+    for (unsigned i = 0; i < PROC_MAX; i++) {
+        if (procs[i].state != PROC_FREE && procs[i].pid == pid) {
+            return &procs[i];
+        }
+    }
+    return NULL;
+}
+
+struct proc *proc_by_name(const char *name)
+{
+    for (unsigned i = 0; i < PROC_MAX; i++) {
+        if (procs[i].state != PROC_FREE && strcmp(procs[i].name, name) == 0) {
+            return &procs[i];
+        }
+    }
+    return NULL;
+}
+
+/* --- building --- */
+
+/* The pages an ELF image needs mapped (segments never share a page: elf_parse checks). */
+static uint64_t image_pages(const struct elf_image *img)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < img->nsegments; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        n += ((s->vaddr + s->memsz + PAGE - 1) / PAGE) - s->vaddr / PAGE;
+    }
+    return n;
+}
+
+/* A new zeroed frame, filled through fill (may be NULL), mapped at vaddr in p's space. */
+static long map_new_page(struct proc *p, uint64_t vaddr, unsigned rights, unsigned attrs,
+                         void (*fill)(void *page, const void *ctx), const void *ctx,
+                         uint64_t *frame_out)
+{
+    uint64_t frame;
+    long err = mem_retype_into(&p->list, p->domain, AXL_OBJ_FRAME, 0, &frame);
+
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    if (fill) {
+        void *page = scratch_map(frame);
+        if (!page) {
+            return AXL_E_MAPPING;
+        }
+        memset(page, 0, PAGE);
+        fill(page, ctx);
+        scratch_unmap(frame);
+    }
+    unsigned tables_before = p->list.count;
+    err = mem_map(p->pml4, vaddr, frame, rights, attrs, p->domain, &p->list);
+    p->table_pages += p->list.count - tables_before;
+    p->image_pages++;
+    if (frame_out) {
+        *frame_out = frame;
+    }
+    return err;
+}
+
+/* What one image page gets: the bytes of a segment that fall into it. */
+struct image_copy {
+    const uint8_t *data; /* the module */
+    const struct elf_segment *seg;
+    uint64_t page; /* the page's address */
+};
+
+static void fill_image(void *page, const void *ctx)
+{
+    const struct image_copy *c = ctx;
+    uint64_t from = c->seg->vaddr > c->page ? c->seg->vaddr : c->page;
+    uint64_t file_end = c->seg->vaddr + c->seg->filesz;
+    uint64_t to = file_end < c->page + PAGE ? file_end : c->page + PAGE;
+
+    if (from < to) {
+        memcpy((uint8_t *)page + (from - c->page), c->data + c->seg->offset + (from - c->seg->vaddr),
+               to - from);
+    }
+}
+
+static void fill_info(void *page, const void *ctx) { memcpy(page, ctx, sizeof(struct axl_procinfo)); }
+
+static long load_image(struct proc *p, const struct elf_image *img, const uint8_t *data)
+{
+    for (unsigned i = 0; i < img->nsegments; i++) {
+        const struct elf_segment *s = &img->seg[i];
+        unsigned rights = AXL_RIGHT_READ | (s->write ? AXL_RIGHT_WRITE : 0);
+        unsigned attrs = s->exec ? AXL_MAP_EXECUTE : 0;
+        for (uint64_t pg = s->vaddr & ~(PAGE - 1); pg < s->vaddr + s->memsz; pg += PAGE) {
+            struct image_copy c = {.data = data, .seg = s, .page = pg};
+            long err = map_new_page(p, pg, rights, attrs, fill_image, &c, NULL);
+            if (err != AXL_E_OK) {
+                return err;
+            }
+        }
+    }
+    return AXL_E_OK;
+}
+
+/* Puts a copy (mint: with badge) of root slot src into p's slot dest. */
+static long give(struct proc *p, uint64_t dest, uint64_t src, unsigned rights, uint64_t badge)
+{
+    return badge ? axl_cnode_mint(p->cnode, dest, AXL_SLOT_CNODE, src, rights, badge)
+                 : axl_cnode_copy(p->cnode, dest, AXL_SLOT_CNODE, src, rights);
+}
+
+/* Records a granted capability in the info page. */
+static void note_cap(struct axl_procinfo *info, unsigned kind, uint64_t cptr, uint64_t first,
+                     uint64_t last, const char *fmt, ...)
+{
+    if (info->cap_count >= AXL_PROC_MAX_CAPS) {
+        return;
+    }
+    struct axl_proc_cap *c = &info->caps[info->cap_count++];
+    va_list ap;
+    va_start(ap, fmt);
+    axl_vsnprintf(c->name, sizeof(c->name), fmt, ap);
+    va_end(ap);
+    c->kind = kind;
+    c->cptr = cptr;
+    c->first = first;
+    c->last = last;
+}
+
+/* The devices' I/O ports and IRQs, and the endpoints, in slots from AXL_PROC_SLOT_GRANTED on. */
+static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo *info,
+                  uint64_t *next, const char **what)
+{
+    const struct mf_component *c = p->mf;
+    long err = AXL_E_OK;
+
+    for (unsigned d = 0; d < c->ndevices; d++) {
+        const struct mf_device *dev = &m->devices[c->devices[d].index];
+        for (unsigned i = 0; i < dev->nioports; i++) {
+            *what = "I/O ports";
+            err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, dev->ioports[i].first,
+                                   dev->ioports[i].last, p->cnode, *next);
+            if (err != AXL_E_OK) {
+                return err;
+            }
+            note_cap(info, AXL_PROC_CAP_IOPORT, *next, dev->ioports[i].first, dev->ioports[i].last,
+                     "ioport:%#x-%#x", dev->ioports[i].first, dev->ioports[i].last);
+            (*next)++;
+        }
+        for (unsigned i = 0; i < dev->nirqs; i++) {
+            unsigned irq = dev->irqs[i];
+            uint64_t handler = slot_alloc(), badged = 0;
+            *what = "IRQ";
+            if (!handler) {
+                return AXL_E_RANGE;
+            }
+            err = axl_irq_control_get(AXL_SLOT_IRQ_CONTROL, irq, AXL_SLOT_CNODE, handler);
+            if (err == AXL_E_OK) {
+                badged = slot_alloc(); /* the process's notification, badged with the IRQ's bit */
+                err = badged ? axl_cnode_mint(AXL_SLOT_CNODE, badged, AXL_SLOT_CNODE, p->ntfn,
+                                              AXL_RIGHT_WRITE, 1ull << irq)
+                             : AXL_E_RANGE;
+            }
+            if (err == AXL_E_OK) {
+                err = axl_irq_set_notification(handler, badged);
+            }
+            if (err == AXL_E_OK) {
+                err = axl_cnode_move(p->cnode, *next, AXL_SLOT_CNODE, handler);
+            }
+            if (badged && p->list.count < p->list.max) {
+                p->list.slots[p->list.count++] = badged; /* deleted with the process */
+            }
+            if (err != AXL_E_OK) {
+                axl_cnode_delete(AXL_SLOT_CNODE, handler);
+                slot_free(handler);
+                return err;
+            }
+            slot_free(handler); /* moved into the process */
+            note_cap(info, AXL_PROC_CAP_IRQ, *next, irq, irq, "irq:%u", irq);
+            (*next)++;
+        }
+        if (dev->nmmio) {
+            *what = "device memory";
+            return AXL_E_ILLEGAL_OPERATION; /* not yet: see docs/manifest.md */
+        }
+    }
+    for (unsigned e = 0; e < c->nendpoints; e++) {
+        const struct proc *peer = &procs[c->endpoints[e].index];
+        *what = "endpoint";
+        if (peer->state == PROC_FREE || peer->state == PROC_FAILED || !peer->service_ep) {
+            return AXL_E_INVALID_CAPABILITY;
+        }
+        err = give(p, *next, peer->service_ep,
+                   AXL_RIGHT_WRITE | AXL_RIGHT_GRANT | AXL_RIGHT_GRANT_REPLY, p->pid);
+        if (err != AXL_E_OK) {
+            return err;
+        }
+        note_cap(info, AXL_PROC_CAP_ENDPOINT, *next, 0, 0, "endpoint:%s", peer->name);
+        (*next)++;
+    }
+    return AXL_E_OK;
+}
+
+/* Phase 1: the domain, heap untyped, CNode, service endpoint and notification of p. */
+static long prepare(struct proc *p, const struct elf_image *img)
+{
+    uint64_t pages = image_pages(img) + AXL_ROOT_STACK_PAGES + 2;
+    uint64_t tables = 8 + 2 * (uint64_t)img->nsegments; /* generous: PDPT, PDs and PTs */
+    uint64_t bytes = p->quota + CNODE_BYTES + (pages + tables + 4) * PAGE;
+    long err = mem_untyped(log2_up(bytes), &p->domain);
+    uint64_t heap = 0;
+
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    /* Biggest first: heap and CNode are powers of two, so each starts aligned. */
+    if (p->quota >= CNODE_BYTES) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
+    }
+    if (err == AXL_E_OK) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_CNODE, AXL_PROC_CNODE_RADIX, &p->cnode);
+    }
+    if (err == AXL_E_OK && p->quota < CNODE_BYTES) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
+    }
+    if (err == AXL_E_OK) {
+        err = axl_cnode_move(p->cnode, AXL_PROC_SLOT_HEAP_UNTYPED, AXL_SLOT_CNODE, heap);
+        for (unsigned i = 0; err == AXL_E_OK && i < p->list.count; i++) {
+            if (p->list.slots[i] == heap) {
+                p->list.slots[i] = 0; /* it lives in the process's CNode now */
+                slot_free(heap);
+            }
+        }
+    }
+    if (err == AXL_E_OK) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_PML4, 0, &p->pml4);
+    }
+    return err;
+}
+
+/* Phase 1, after prepare: the small objects, which come last. */
+static long prepare_small(struct proc *p)
+{
+    long err = mem_retype_into(&p->list, p->domain, AXL_OBJ_TCB, 0, &p->tcb);
+    if (err == AXL_E_OK) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_ENDPOINT, 0, &p->service_ep);
+    }
+    if (err == AXL_E_OK) {
+        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_NOTIFICATION, 0, &p->ntfn);
+    }
+    return err;
+}
+
+/* Phase 2: image, stack, info page, capabilities, thread. */
+static void build(struct proc *p, const struct manifest *m, const struct elf_image *img,
+                  const uint8_t *data)
+{
+    static struct axl_procinfo info; /* copied into the process's info page */
+    uint64_t ipc_frame, info_frame, cn_guarded, fault_ep;
+    const char *what = "loading the image";
+    long err = load_image(p, img, data);
+
+    for (uint64_t a = STACK_BOTTOM; err == AXL_E_OK && a < AXL_ROOT_STACK_TOP; a += PAGE) {
+        what = "the stack";
+        err = map_new_page(p, a, AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, NULL, NULL, NULL);
+    }
+    if (err == AXL_E_OK) {
+        what = "the IPC buffer";
+        err = map_new_page(p, AXL_PROC_IPC_BUFFER, AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, NULL, NULL,
+                           &ipc_frame);
+    }
+    if (err != AXL_E_OK) {
+        fail(p, what, err);
+        return;
+    }
+
+    /* The fixed slots of <axl/proc.h>. A guard of 64 - radix bits makes a cptr a slot index. */
+    what = "its capabilities";
+    cn_guarded = slot_alloc();
+    fault_ep = slot_alloc();
+    if (!cn_guarded || !fault_ep || p->list.count + 2 > p->list.max) {
+        fail(p, what, AXL_E_RANGE);
+        return;
+    }
+    p->list.slots[p->list.count++] = cn_guarded;
+    p->list.slots[p->list.count++] = fault_ep;
+    err = axl_cnode_mint(AXL_SLOT_CNODE, cn_guarded, AXL_SLOT_CNODE, p->cnode, AXL_RIGHTS_ALL,
+                         64 - AXL_PROC_CNODE_RADIX);
+    if (err == AXL_E_OK) {
+        err = axl_cnode_mint(AXL_SLOT_CNODE, fault_ep, AXL_SLOT_CNODE, root_ep, AXL_RIGHT_WRITE,
+                             PROC_FAULT_BADGE | p->pid);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_TCB, p->tcb, AXL_RIGHTS_ALL, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_CNODE, cn_guarded, AXL_RIGHTS_ALL, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_VSPACE, p->pml4, AXL_RIGHTS_ALL, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_IPC_BUFFER, ipc_frame, AXL_RIGHTS_ALL, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_ROOT_EP, root_ep, AXL_RIGHT_WRITE, p->pid);
+    }
+    if (err == AXL_E_OK && name_ep && name_ep != p->service_ep) {
+        err = give(p, AXL_PROC_SLOT_NAME_EP, name_ep,
+                   AXL_RIGHT_WRITE | AXL_RIGHT_GRANT | AXL_RIGHT_GRANT_REPLY, p->pid);
+    }
+    struct proc *con = proc_by_name("console");
+    if (err == AXL_E_OK && con && con != p && con->service_ep) {
+        err = give(p, AXL_PROC_SLOT_CONSOLE_EP, con->service_ep, AXL_RIGHT_WRITE, p->pid);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_NOTIFICATION, p->ntfn, AXL_RIGHTS_ALL, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_SERVICE_EP, p->service_ep, AXL_RIGHTS_ALL, 0);
+    }
+    if (err != AXL_E_OK) {
+        fail(p, what, err);
+        return;
+    }
+
+    memset(&info, 0, sizeof(info));
+    uint64_t next = AXL_PROC_SLOT_GRANTED;
+    err = grant(p, m, &info, &next, &what);
+    if (err != AXL_E_OK) {
+        fail(p, what, err);
+        return;
+    }
+    info.magic = AXL_PROCINFO_MAGIC;
+    info.version = AXL_PROCINFO_VERSION;
+    info.pid = p->pid;
+    info.tsc_hz = boot->tsc_hz;
+    info.first_free = next;
+    info.heap_base = AXL_PROC_HEAP_BASE;
+    info.heap_quota = 1ull << log2_up(p->quota);
+    info.boot_tsc = rdtsc();
+    memcpy(info.name, p->name, sizeof(info.name) - 1);
+    memcpy(info.args, p->mf->args, sizeof(info.args) - 1);
+    what = "the info page";
+    err = map_new_page(p, AXL_PROC_INFO_ADDR, AXL_RIGHT_READ, 0, fill_info, &info, &info_frame);
+    if (err == AXL_E_OK) {
+        err = give(p, AXL_PROC_SLOT_INFO, info_frame, AXL_RIGHT_READ, 0);
+    }
+
+    /* The thread: faults go to the root task, badged with the pid. */
+    if (err == AXL_E_OK) {
+        what = "its thread";
+        err = axl_tcb_configure(p->tcb, fault_ep, cn_guarded, p->pml4, AXL_PROC_IPC_BUFFER,
+                                ipc_frame);
+    }
+    if (err == AXL_E_OK) {
+        err = axl_tcb_set_priority(p->tcb, p->mf->priority, p->mf->priority, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = axl_tcb_write_registers(p->tcb, img->entry, AXL_ROOT_STACK_TOP, AXL_PROC_INFO_ADDR,
+                                      AXL_PROC_IPC_BUFFER, 0);
+    }
+    if (err == AXL_E_OK) {
+        err = axl_tcb_bind_notification(p->tcb, p->ntfn);
+    }
+    if (err != AXL_E_OK) {
+        fail(p, what, err);
+        return;
+    }
+    p->state = PROC_READY;
+}
+
+void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64_t rep,
+                 void *const *module_data)
+{
+    static struct elf_image images[PROC_MAX];
+    char why[128];
+
+    boot = bi;
+    root_ep = rep;
+    modules = module_data;
+    for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
+        const struct mf_component *c = &m->components[i];
+        struct proc *p = &procs[i];
+        *p = (struct proc){.mf = c, .pid = i + 1, .state = PROC_FAILED};
+        p->list = (struct slot_list){.slots = p->list_slots, .max = PROC_SLOTS};
+        memcpy(p->name, c->name, sizeof(p->name));
+        if (!c->valid) {
+            continue; /* main.c printed why */
+        }
+        const struct axl_boot_module *mod = &bi->modules[c->module_index];
+        if (elf_parse(module_data[c->module_index], mod->size, IMAGE_TOP, &images[i], why,
+                      sizeof(why)) != 0) {
+            say("component '%s': module %s: %s", c->name, mod->name, why);
+            continue;
+        }
+        p->quota = c->memory;
+        p->state = PROC_READY;
+        long err = prepare(p, &images[i]);
+        if (err == AXL_E_OK) {
+            err = prepare_small(p);
+        }
+        if (err != AXL_E_OK) {
+            fail(p, "making its memory", err);
+        }
+    }
+    struct proc *ns = proc_by_name("name");
+    name_ep = ns && ns->state == PROC_READY ? ns->service_ep : 0;
+    for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
+        struct proc *p = &procs[i];
+        if (p->state == PROC_READY) {
+            build(p, m, &images[i], module_data[p->mf->module_index]);
+        }
+    }
+}
+
+/* --- tearing down --- */
+
+void proc_destroy(struct proc *p, enum proc_state final, int status)
+{
+    if (p->tcb) {
+        axl_tcb_suspend(p->tcb);
+    }
+    if (p->domain) {
+        /* Every object of the process, and every copy of a capability to one, anywhere. */
+        axl_cnode_revoke(AXL_SLOT_CNODE, p->domain);
+        axl_cnode_delete(AXL_SLOT_CNODE, p->domain);
+        slot_free(p->domain);
+    }
+    for (unsigned i = 0; i < p->list.count; i++) {
+        if (p->list.slots[i]) {
+            axl_cnode_delete(AXL_SLOT_CNODE, p->list.slots[i]); /* badged copies of root's */
+            slot_free(p->list.slots[i]);
+        }
+    }
+    p->list.count = 0;
+    p->domain = p->cnode = p->tcb = p->pml4 = p->service_ep = p->ntfn = 0;
+    p->state = final;
+    p->status = status;
+}
+
+/* --- the report --- */
+
+static const char *state_name(const struct proc *p, uint64_t *tcb_state)
+{
+    static const char *const thread_states[] = {
+#define AXL_X(value, name, text) [value] = #name,
+        AXL_THREAD_STATES(AXL_X)
+#undef AXL_X
+    };
+    *tcb_state = 0;
+    switch (p->state) {
+    case PROC_EXITED:
+        return "exited";
+    case PROC_FAULTED:
+        return "faulted";
+    case PROC_FAILED:
+        return "failed";
+    default:
+        break;
+    }
+    struct axl_tcb_info ti;
+    if (axl_tcb_info(p->tcb, &ti) != AXL_E_OK || ti.state >= sizeof(thread_states) / sizeof(*thread_states)) {
+        return "?";
+    }
+    *tcb_state = ti.state;
+    switch (ti.state) {
+    case AXL_THREAD_RUNNING:
+        return "running";
+    case AXL_THREAD_INACTIVE:
+        return "stopped";
+    case AXL_THREAD_FAULTED:
+        return "faulted";
+    case AXL_THREAD_BLOCKED_SEND:
+    case AXL_THREAD_BLOCKED_RECV:
+    case AXL_THREAD_BLOCKED_REPLY:
+    case AXL_THREAD_BLOCKED_NOTIFICATION:
+        return "blocked";
+    default:
+        return thread_states[ti.state];
+    }
+}
+
+void procs_report(void)
+{
+    say("%4s %-16s %-8s %4s %5s %8s %9s", "pid", "name", "state", "prio", "caps", "mem KiB",
+        "quota KiB");
+    for (unsigned i = 0; i < PROC_MAX; i++) {
+        const struct proc *p = &procs[i];
+        uint64_t ts;
+        if (p->state == PROC_FREE) {
+            continue;
+        }
+        const char *state = state_name(p, &ts);
+        unsigned caps = 0;
+        uint64_t heap_used = 0;
+        if (p->cnode) {
+            for (uint64_t s = 0; s < (1u << AXL_PROC_CNODE_RADIX); s++) {
+                struct axl_cap_info ci;
+                if (axl_cnode_inspect(p->cnode, s, &ci) == AXL_E_OK && ci.type != AXL_OBJ_NULL) {
+                    caps++;
+                    if (s == AXL_PROC_SLOT_HEAP_UNTYPED && ci.type == AXL_OBJ_UNTYPED) {
+                        heap_used = ci.badge; /* an untyped's word: bytes used */
+                    }
+                }
+            }
+        }
+        uint64_t mem = (p->image_pages + p->table_pages + 1) * PAGE + (p->cnode ? CNODE_BYTES : 0) +
+                       heap_used;
+        say("%4llu %-16s %-8s %4u %5u %8llu %9llu", (unsigned long long)p->pid, p->name, state,
+            p->mf ? p->mf->priority : 0, caps, (unsigned long long)(p->cnode ? mem / 1024 : 0),
+            (unsigned long long)(p->quota / 1024));
+    }
+}
