@@ -9,6 +9,9 @@
  */
 #include <axl/invoke.h>
 
+#include <axl/exit.h>
+#include <axl/ipc.h>
+
 #define NARGS(args) ((unsigned)(sizeof(args) / sizeof((args)[0])))
 
 /*
@@ -205,4 +208,11 @@ long axl_ioport_in(uint64_t ioport, unsigned port, unsigned width, uint32_t *val
 long axl_ioport_out(uint64_t ioport, unsigned port, unsigned width, uint32_t value)
 {
     return INVOKE(ioport, IOPORT_OUT, port, width, value);
+}
+
+long axl_scenario_end(uint64_t slot, unsigned code)
+{
+    long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,
+                                AXL_SLOT_CNODE, slot);
+    return err != AXL_E_OK ? err : axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, code);
 }

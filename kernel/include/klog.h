@@ -34,7 +34,8 @@ void klog_console_release(void);
 /*
  * Copies up to max log bytes from position pos (bytes since boot) into
  * out; *first gets the position of the first byte copied, later than pos
- * if those bytes were overwritten. Returns the count.
+ * if those bytes were overwritten or came before the console handover
+ * (they went to COM1 then). Returns the count.
  */
 uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first);
 

@@ -19,6 +19,7 @@ static unsigned counts[KLOG_DEBUG + 1];
 static char ring[RING_SIZE];
 static uint64_t written;      /* bytes logged since boot: the next byte's position */
 static bool console_released; /* user space drives the console UART now */
+static uint64_t handover;     /* the position where it did: readers start there */
 
 static const char *const level_names[] = {"ERROR", "WARN ", "INFO ", "DEBUG"};
 
@@ -77,6 +78,7 @@ void klog_console_release(void)
         kinfo("klog", "the console UART now belongs to user space; "
                       "the kernel log goes to its ring buffer (LOG_READ)");
         console_released = true;
+        handover = written; /* what came before is on COM1 already */
     }
 }
 
@@ -84,6 +86,9 @@ uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first)
 {
     uint64_t oldest = written > RING_SIZE ? written - RING_SIZE : 0;
 
+    if (oldest < handover) {
+        oldest = handover;
+    }
     if (pos < oldest) {
         pos = oldest; /* overwritten: the reader learns how much it lost from *first */
     }

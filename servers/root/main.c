@@ -58,12 +58,9 @@ static void shutdown(bool pass)
         axl_rpc_begin(&m, AXL_OP_CONSOLE_SYNC);
         axl_rpc_call(console_ep, &m); /* every line out before the machine stops */
     }
-    long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,
-                                AXL_SLOT_CNODE, slot);
-    if (err == AXL_E_OK) {
-        axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, pass ? AXL_EXIT_PASS : AXL_EXIT_FAIL);
-    }
-    axl_printf("root: cannot power off through port %#x\n", AXL_DEBUG_EXIT_PORT);
+    long err = axl_scenario_end(slot, pass ? AXL_EXIT_PASS : AXL_EXIT_FAIL);
+    axl_printf("root: cannot power off through port %#x: %s\n", AXL_DEBUG_EXIT_PORT,
+               err ? axl_strerror(err) : "the write returned");
 }
 
 static const char *fault_name(uint64_t kind)

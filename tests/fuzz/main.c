@@ -190,12 +190,7 @@ static uint64_t rdtsc(void)
 static void end(unsigned code)
 {
     uint64_t slot = sandbox_slot();
-    long err = slot ? axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT,
-                                       AXL_DEBUG_EXIT_PORT, AXL_SLOT_CNODE, slot)
-                    : AXL_E_RANGE;
-    if (err == AXL_E_OK) {
-        err = axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, code);
-    }
+    long err = slot ? axl_scenario_end(slot, code) : AXL_E_RANGE;
     axl_printf("fuzz: cannot end the scenario through port 0x%x: %s\n", AXL_DEBUG_EXIT_PORT,
                err ? axl_strerror(err) : "the write returned");
     for (;;) {

@@ -176,11 +176,7 @@ void kt_end(unsigned code)
     if (slot == 0) {
         slot = (1ull << AXL_ROOT_CNODE_RADIX) - 1;
     }
-    long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,
-                                AXL_SLOT_CNODE, slot);
-    if (err == AXL_E_OK) {
-        err = axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, code);
-    }
+    long err = axl_scenario_end(slot, code);
     /* Only reached if QEMU did not exit: no debug-exit device, or the kernel refused. */
     axl_printf("ktest: cannot end the scenario through port 0x%x: %s\n", AXL_DEBUG_EXIT_PORT,
                err ? axl_strerror(err) : "the write returned");

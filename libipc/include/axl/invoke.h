@@ -146,4 +146,12 @@ long axl_ioport_in(uint64_t ioport, unsigned port, unsigned width, uint32_t *val
 /* Writes the low width bytes (1, 2 or 4) of value to port. */
 long axl_ioport_out(uint64_t ioport, unsigned port, unsigned width, uint32_t value);
 
+/*
+ * Ends a QEMU scenario (root task only): issues the isa-debug-exit port
+ * (AXL_DEBUG_EXIT_PORT) into the empty root-CNode slot `slot` and writes
+ * code (AXL_EXIT_*) to it. Returns only if QEMU did not stop: the error, or
+ * AXL_E_OK when the write went through and no debug-exit device listened.
+ */
+long axl_scenario_end(uint64_t slot, unsigned code);
+
 #endif /* AXL_LIBIPC_INVOKE_H */

@@ -97,12 +97,7 @@ static int unknown_groups(int argc, char **argv)
 /* The root task ends the scenario: code to QEMU's isa-debug-exit port. */
 static void end_machine(unsigned code)
 {
-    uint64_t slot = axl_bootinfo->first_free;
-    long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,
-                                AXL_SLOT_CNODE, slot);
-    if (err == AXL_E_OK) {
-        err = axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, code);
-    }
+    long err = axl_scenario_end(axl_bootinfo->first_free, code);
     printf("newlib-test: cannot end the machine through port 0x%x: %s\n", AXL_DEBUG_EXIT_PORT,
            err ? axl_strerror(err) : "the write returned");
 }

@@ -27,12 +27,7 @@
 
 _Noreturn void bench_end(unsigned code)
 {
-    uint64_t slot = END_SLOT;
-    long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,
-                                AXL_SLOT_CNODE, slot);
-    if (err == AXL_E_OK) {
-        err = axl_ioport_out(slot, AXL_DEBUG_EXIT_PORT, 1, code);
-    }
+    long err = axl_scenario_end(END_SLOT, code);
     axl_printf("bench: error: cannot end the scenario through port 0x%x: %s\n", AXL_DEBUG_EXIT_PORT,
                err ? axl_strerror(err) : "the write returned");
     for (;;) {
