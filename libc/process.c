@@ -2,7 +2,7 @@
 /*
  * process.c: a process's end, its id, signals (porting layer).
  *
- * A process ends by telling the root task (ROOT_EXIT, <axl/protocols.h>),
+ * A process ends by telling the root task (SUP_EXIT, <axl/protocols.h>),
  * which tears it down and never answers. The root task itself has no one
  * to tell: it says "exit N" in the kernel log and yields for ever, so the
  * rest of the system runs on (a scenario that boots a root task ends the
@@ -26,9 +26,9 @@
 void _exit(int status)
 {
     if (axl_procinfo) {
-        struct axl_msg m = axl_message(AXL_OP_ROOT_EXIT, 1);
+        struct axl_msg m = axl_message(AXL_OP_SUP_EXIT, 1);
         m.mr[0] = (uint64_t)(int64_t)status;
-        axl_send(AXL_PROC_SLOT_ROOT_EP, &m); /* returns only if the root task could not take it */
+        axl_send(AXL_PROC_SLOT_SUPERVISOR_EP, &m); /* returns only if the root task could not take it */
         axl_tcb_suspend(AXL_PROC_SLOT_TCB);
     } else {
         axl_printf("exit %d\n", status);

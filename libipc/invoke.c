@@ -210,6 +210,11 @@ long axl_ioport_out(uint64_t ioport, unsigned port, unsigned width, uint32_t val
     return INVOKE(ioport, IOPORT_OUT, port, width, value);
 }
 
+long axl_ntfn_set_timer(uint64_t ntfn, uint64_t bits, uint64_t us)
+{
+    return INVOKE(ntfn, NTFN_SET_TIMER, bits, us);
+}
+
 long axl_scenario_end(uint64_t slot, unsigned code)
 {
     long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,

@@ -5,6 +5,9 @@
  */
 #include <axl/rpc.h>
 
+#include <stdbool.h>
+
+#include <axl/inject.h>
 #include <axl/proc.h>
 #include <axl/protocols.h>
 #include <axl/string.h>
@@ -119,27 +122,97 @@ static const struct axl_rpc_op *find_op(const struct axl_server *s, uint64_t lab
     return NULL;
 }
 
+/*
+ * Supervision, done here so that no driver writes it (docs/supervisor.md):
+ * the heartbeat answer, fault injection, and one report to the supervisor
+ * when this instance has served its first request (it times restarts).
+ */
+static struct {
+    struct axl_inject in; /* the injection armed, if armed */
+    uint64_t serial;      /* of the last request taken from the info page */
+    uint64_t seen;        /* requests since it was armed */
+    bool armed;
+} inj;
+
+static uint64_t rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Takes a new injection request from the info page (the supervisor writes it there). */
+static void inject_take(void)
+{
+    const volatile struct axl_procinfo *pi = axl_procinfo;
+
+    if (!pi || pi->inject_serial == inj.serial) {
+        return;
+    }
+    inj.serial = pi->inject_serial;
+    inj.in.kind = pi->inject.kind;
+    inj.in.after = pi->inject.after;
+    inj.in.seed = pi->inject.seed;
+    inj.in.arg = pi->inject.arg;
+    inj.seen = 0;
+    /* The supervisor carries out code mutations itself; here only the process kinds. */
+    inj.armed = inj.in.kind != AXL_INJECT_NONE && !axl_inject_by_supervisor((unsigned)inj.in.kind);
+}
+
+/* Called for each request: fires an injection that is due. True if the reply is to be corrupted. */
+static bool inject_due(void)
+{
+    if (!inj.armed || inj.seen++ < inj.in.after) {
+        return false;
+    }
+    inj.armed = false;
+    switch (inj.in.kind) {
+    case AXL_INJECT_REPLY_GARBAGE:
+    case AXL_INJECT_REPLY_WRONG_LABEL:
+    case AXL_INJECT_REPLY_OVERSIZED:
+        return true;
+    default:
+        axl_inject_fire(&inj.in); /* most kinds never come back */
+        return false;
+    }
+}
+
 long axl_serve(const struct axl_server *s)
 {
     struct axl_msg msg;
-    long err = axl_recv(s->ep, &msg);
+    uint64_t ready_tsc = rdtsc(), first_tsc = 0;
+    bool reported = !axl_procinfo; /* the root task reports to nobody */
 
+    inject_take();
+    long err = axl_recv(s->ep, &msg);
     for (;;) {
         if (err != AXL_E_OK) {
             return err;
         }
         uint64_t label = AXL_MSGINFO_LABEL(msg.info);
         if (label == AXL_LABEL_NOTIFICATION) {
-            if (s->notified) {
-                s->notified(s->ctx, msg.badge);
+            uint64_t word = msg.badge;
+            if (word & AXL_NOTIFY_HEARTBEAT) {
+                axl_signal(AXL_PROC_SLOT_HEARTBEAT);
+            }
+            if (word & AXL_NOTIFY_INJECT) {
+                inject_take();
+            }
+            word &= ~(AXL_NOTIFY_HEARTBEAT | AXL_NOTIFY_INJECT);
+            if (word && s->notified) {
+                s->notified(s->ctx, word);
             }
             err = axl_recv(s->ep, &msg);
             continue;
+        }
+        if (!first_tsc) {
+            first_tsc = rdtsc();
         }
         struct axl_msg req = msg;
         struct axl_msg reply = axl_message(0, 1);
         struct axl_rpc_request r = {.msg = &req, .badge = msg.badge, .reply = &reply};
         const struct axl_rpc_op *op = label == AXL_OP_PING ? NULL : find_op(s, label);
+        bool corrupt = label != AXL_OP_PING && inject_due();
         long status;
 
         if (label == AXL_OP_PING && !find_op(s, label)) {
@@ -159,6 +232,19 @@ long axl_serve(const struct axl_server *s)
         reply.mr[0] = (uint64_t)status;
         if (status != AXL_E_OK) {
             reply.info = AXL_MSGINFO(0, 0, 1); /* an error carries no results */
+        }
+        if (corrupt) {
+            axl_inject_reply(&inj.in, &reply);
+        }
+        if (!reported) {
+            /* Tell the supervisor when this instance began to serve: two words it reads from
+             * our page, and a signal, which never blocks (a message to it could: it may be
+             * waiting for a server that waits for us). */
+            reported = true;
+            struct axl_proc_status *st = (struct axl_proc_status *)AXL_PROC_STATUS_ADDR;
+            st->ready_tsc = ready_tsc;
+            st->served_tsc = first_tsc;
+            axl_signal(AXL_PROC_SLOT_SERVING_NOTE);
         }
         msg = reply;
         err = axl_reply_recv(s->ep, &msg);

@@ -34,8 +34,8 @@ int main(void)
     }
 
     struct axl_msg m;
-    axl_rpc_begin(&m, AXL_OP_ROOT_PS);
-    long err = axl_rpc_call(AXL_PROC_SLOT_ROOT_EP, &m);
+    axl_rpc_begin(&m, AXL_OP_SUP_PS);
+    long err = axl_rpc_call(AXL_PROC_SLOT_SUPERVISOR_EP, &m);
     if (err != AXL_E_OK) {
         printf("hello: the process report failed: %s\n", axl_strerror(err));
         return 1;

@@ -255,6 +255,7 @@ NORETURN void root_task_start(const struct boot_info *bi, struct pmm *pmm)
     cap_copy(bufc, &t->ipcbuf, AXL_RIGHTS_ALL);
     t->ipcbuf_vaddr = AXL_ROOT_IPC_BUFFER;
     t->prio = t->mcp = AXL_PRIORITIES - 1;
+    t->critical = true; /* its fault reboots the system (uapi/axl/faults.h) */
     t->regs.rip = img.entry;
     t->regs.rsp = AXL_ROOT_STACK_TOP;
     t->regs.rdi = AXL_ROOT_BOOTINFO;

@@ -5,6 +5,7 @@
  */
 #include <arch.h>
 #include <clock.h>
+#include <ipc.h>
 #include <klog.h>
 #include <thread.h>
 
@@ -23,6 +24,7 @@ int clock_init(unsigned hz)
 void clock_tick(void)
 {
     ticks++;
+    ntfn_timer_tick(ticks);
     sched_tick();
 }
 

@@ -121,7 +121,9 @@ int object_invoke(struct cte *slot, uint64_t info)
     case AXL_OBJ_IOPORT_CONTROL:
     case AXL_OBJ_IOPORT:
         return arch_ioport_invoke(slot, label);
-    default: /* notifications, replies and PML4s have no operations */
+    case AXL_OBJ_NOTIFICATION:
+        return ntfn_invoke(slot, label);
+    default: /* replies and PML4s have no operations */
         return AXL_E_ILLEGAL_OPERATION;
     }
 }

@@ -312,7 +312,17 @@ void ipc_fault(struct tcb *t, unsigned kind, uint64_t addr, uint64_t detail)
     t->fault_mr[AXL_FAULT_MR_ERROR] = t->regs.error;
     t->fault_mr[AXL_FAULT_MR_FLAGS] = t->regs.rflags;
     t->fault_mr[AXL_FAULT_MR_DETAIL] = detail;
+    t->fault_mr[AXL_FAULT_MR_TSC] = arch_timestamp();
     t->fault_info = AXL_MSGINFO(kind, 0, AXL_FAULT_WORDS);
+    if (cte_empty(&t->fault_ep) && t->critical) {
+        /* The supervisor itself: nothing would restart anything any more. A reboot is the
+         * clean answer; a hang that looks alive is the one thing it must never be. */
+        kerror("fault", "the root task (supervisor, thread %llu) took fault %u at rip 0x%llx "
+                        "addr 0x%llx: nothing supervises it; rebooting the system",
+               (unsigned long long)t->id, kind, (unsigned long long)t->regs.rip,
+               (unsigned long long)addr);
+        arch_reboot();
+    }
     if (cte_empty(&t->fault_ep)) {
         kwarn("fault", "thread %llu: fault %u at rip 0x%llx addr 0x%llx, no fault endpoint: suspended",
               (unsigned long long)t->id, kind, (unsigned long long)t->regs.rip,

@@ -13,8 +13,78 @@
  * too: a signal that finds no waiter but the bound thread blocked in RECV
  * ends that receive with the label AXL_LABEL_NOTIFICATION and the word as
  * its badge, and a RECV finds a pending word before any message.
+ *
+ * Each notification has one timer (NTFN_SET_TIMER): after a delay, counted
+ * in clock ticks and rounded up, the kernel signals chosen bits, so a
+ * server can wait for "a message, an interrupt or a deadline" in one RECV.
+ * Armed notifications sit on one unsorted list the tick walks; there are
+ * as many entries as armed timers, and deleting a notification disarms it.
  */
+#include <clock.h>
 #include <ipc.h>
+#include <uapi/axl/invocations.h>
+
+static struct notification *armed; /* the timer list */
+
+static void timer_disarm(struct notification *n)
+{
+    for (struct notification **pp = &armed; *pp; pp = &(*pp)->timer_next) {
+        if (*pp == n) {
+            *pp = n->timer_next;
+            break;
+        }
+    }
+    n->timer_next = NULL;
+    n->timer_bits = 0;
+}
+
+void ntfn_timer_tick(uint64_t now)
+{
+    struct notification **pp = &armed;
+
+    while (*pp) {
+        struct notification *n = *pp;
+        if (n->timer_at > now) {
+            pp = &n->timer_next;
+            continue;
+        }
+        uint64_t bits = n->timer_bits;
+        *pp = n->timer_next; /* unlinked before the signal, which may wake anyone */
+        n->timer_next = NULL;
+        n->timer_bits = 0;
+        ntfn_signal(n, bits);
+    }
+}
+
+int ntfn_invoke(struct cte *cap, uint64_t label)
+{
+    struct notification *n = cap->cap.obj;
+
+    if (label != AXL_INV_NTFN_SET_TIMER) {
+        return AXL_E_ILLEGAL_OPERATION;
+    }
+    if (!(cap->cap.rights & AXL_RIGHT_WRITE)) {
+        return AXL_E_INSUFFICIENT_RIGHTS; /* arming signals it: the right to signal */
+    }
+    uint64_t bits = msg_get(current, 0), us = msg_get(current, 1);
+    unsigned hz = clock_rate_hz();
+    if (us > 3600ull * 1000000) {
+        return AXL_E_RANGE; /* an hour at most: keeps the tick arithmetic far from overflow */
+    }
+    timer_disarm(n);
+    if (us == 0) {
+        return AXL_E_OK;
+    }
+    if (bits == 0 || hz == 0) {
+        return bits == 0 ? AXL_E_INVALID_ARGUMENT : AXL_E_ILLEGAL_OPERATION; /* no clock, no timer */
+    }
+    /* Rounded up, plus one: the current tick is already partly gone. */
+    n->timer_at = clock_ticks() + (us * hz + 999999) / 1000000 + 1;
+    n->timer_bits = bits;
+    n->timer_next = armed;
+    armed = n;
+    return AXL_E_OK;
+}
 
 static void nq_remove(struct notification *n, struct tcb *t)
 {
@@ -122,6 +192,9 @@ void ntfn_cancel(struct tcb *t) { nq_remove(t->blocked_on, t); }
 
 void ntfn_destroy(struct notification *n)
 {
+    if (n->timer_bits) {
+        timer_disarm(n);
+    }
     if (n->bound) {
         n->bound->bound_ntfn = NULL;
         n->bound = NULL;

@@ -92,6 +92,10 @@ NORETURN void arch_halt(void);
  * when that device is absent, powers off through ACPI, then halts.
  */
 NORETURN void arch_exit(int code);
+/* An orderly reboot: exit code REBOOT to isa-debug-exit if present, else a reset (port 0xcf9). */
+NORETURN void arch_reboot(void);
+/* The time stamp counter, as user space reads it with rdtsc. */
+uint64_t arch_timestamp(void);
 
 /* --- the panic path (see panic/kpanic.c) --- */
 /* Top of the panic path's own stack. */

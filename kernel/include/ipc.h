@@ -22,6 +22,9 @@ struct notification {
     struct tcb *head, *tail;
     uint64_t irq_mask; /* IRQs whose handlers signal it (bit per IRQ), for unbinding */
     struct tcb *bound; /* the thread whose RECV its signals end (TCB_BIND_NOTIFICATION), or NULL */
+    /* NTFN_SET_TIMER: at tick timer_at, timer_bits are signalled (armed: in the timer list). */
+    uint64_t timer_at, timer_bits;
+    struct notification *timer_next;
 };
 _Static_assert(sizeof(struct notification) <= 64, "a notification fits its object");
 
@@ -53,6 +56,10 @@ void ntfn_cancel(struct tcb *t); /* t stops waiting */
 int ntfn_bind(struct tcb *t, struct notification *n);
 /* t, about to receive, takes its bound notification's pending word if any: true if it did. */
 bool ntfn_take_bound(struct tcb *t);
+/* NTFN_SET_TIMER on the notification cap points to (invoked by current). */
+int ntfn_invoke(struct cte *cap, uint64_t label);
+/* The clock's tick: signals every armed notification whose time has come. */
+void ntfn_timer_tick(uint64_t now);
 
 /* --- cspace.c: capability pointers --- */
 /* Resolves cptr in t's CSpace; NULL with *err set if it names no slot. */

@@ -16,6 +16,7 @@
 #include <arch/trapframe.h>
 #include <cap.h>
 #include "tcb_layout.h"
+#include <uapi/axl/faults.h>
 #include "types.h"
 
 enum thread_state {
@@ -66,9 +67,10 @@ struct tcb {
     uint64_t ipcbuf_vaddr;
     uint64_t ipc_info;   /* blocked sending: the message info it sent (checked then) */
     uint64_t fault_info; /* a pending fault message: its info word and words */
-    uint64_t fault_mr[6];
+    uint64_t fault_mr[AXL_FAULT_WORDS];
     uint64_t id;         /* a serial number, for log messages */
     struct notification *bound_ntfn; /* signals to it end a RECV (TCB_BIND_NOTIFICATION) */
+    bool critical;       /* the root task: a fault it cannot hand on reboots the system */
 };
 _Static_assert(sizeof(struct tcb) <= 2048, "a TCB fits its 2 KiB object");
 _Static_assert(__builtin_offsetof(struct tcb, regs) == TCB_REGS_OFFSET, "tcb_layout.h is right");

@@ -42,7 +42,7 @@ static void put_line(struct client *c, bool cut)
 
 /*
  * The client with this badge. An unknown badge gets an entry tagged
- * "pid N" ("root" for 0): a free one, else the least recently used, whose
+ * "pid N" ("supervisor" for 0): a free one, else the least recently used, whose
  * partial line is written out first.
  */
 static struct client *client(uint64_t badge)
@@ -64,7 +64,7 @@ static struct client *client(uint64_t badge)
     }
     *victim = (struct client){.used = true, .badge = badge, .last_use = ++use_clock};
     if (badge == 0) {
-        memcpy(victim->tag, "root", 5);
+        memcpy(victim->tag, "supervisor", 11);
     } else {
         axl_snprintf(victim->tag, sizeof(victim->tag), "pid %llu", (unsigned long long)badge);
     }

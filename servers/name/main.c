@@ -80,6 +80,8 @@ static long status_of(enum name_result r)
         return AXL_S_NOT_FOUND;
     case NAME_DENIED:
         return AXL_S_DENIED;
+    case NAME_GAVE_UP:
+        return AXL_S_FAILED;
     }
     return AXL_S_BAD_REQUEST;
 }
@@ -210,6 +212,28 @@ static long op_unregister(void *ctx, struct axl_rpc_request *req)
     return status;
 }
 
+/* NAME_FAILED: MR0 pid -> its names answer FAILED (the supervisor's unbadged capability only). */
+static long op_failed(void *ctx, struct axl_rpc_request *req)
+{
+    uint64_t pid, slots[NAME_TABLE_SIZE];
+    unsigned pos = 0;
+
+    (void)ctx;
+    clear_recv_slot();
+    if (req->badge != 0) {
+        return AXL_S_DENIED; /* every process but the supervisor holds a badged copy */
+    }
+    if (axl_msg_get_word(req->msg, &pos, &pid) != AXL_E_OK) {
+        return AXL_S_BAD_REQUEST;
+    }
+    unsigned n = name_fail_owner(&table, pid, slots, NAME_TABLE_SIZE);
+    for (unsigned i = 0; i < n && i < NAME_TABLE_SIZE; i++) {
+        slot_put(slots[i]);
+    }
+    axl_printf("name: %u names of pid %lu now answer 'failed'\n", n, pid);
+    return AXL_E_OK;
+}
+
 /* PING: -> MR1 pid (the supervisor's heartbeat). */
 static long op_ping(void *ctx, struct axl_rpc_request *req)
 {
@@ -224,6 +248,7 @@ static const struct axl_rpc_op ops[] = {
     {AXL_OP_NAME_REGISTER, 0, op_register},
     {AXL_OP_NAME_LOOKUP, 0, op_lookup},
     {AXL_OP_NAME_UNREGISTER, 0, op_unregister},
+    {AXL_OP_NAME_FAILED, 0, op_failed},
     {AXL_OP_PING, 0, op_ping},
 };
 

@@ -76,6 +76,7 @@ enum name_result name_register(struct name_table *t, const char *name, uint64_t 
         *old_slot = e->slot; /* the same owner registers again: replace */
     }
     e->live = true;
+    e->failed = false;
     e->owner = owner;
     e->slot = slot;
     e->generation++;
@@ -90,6 +91,9 @@ enum name_result name_lookup(struct name_table *t, const char *name, uint64_t *s
 
     *slot = 0;
     *generation = 0;
+    if (e && !e->live && e->failed) {
+        return NAME_GAVE_UP;
+    }
     if (!e || !e->live) {
         return NAME_NOT_FOUND;
     }
@@ -112,6 +116,24 @@ enum name_result name_unregister(struct name_table *t, const char *name, uint64_
     }
     *old_slot = name_withdraw(e);
     return NAME_OK;
+}
+
+unsigned name_fail_owner(struct name_table *t, uint64_t owner, uint64_t *slots, unsigned max)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < NAME_TABLE_SIZE; i++) {
+        struct name_entry *e = &t->entries[i];
+        if (e->live && e->owner == owner) {
+            uint64_t slot = name_withdraw(e);
+            e->failed = true;
+            if (n < max) {
+                slots[n] = slot;
+            }
+            n++;
+        }
+    }
+    return n;
 }
 
 uint64_t name_withdraw(struct name_entry *e)

@@ -33,6 +33,7 @@ struct name_entry {
     uint64_t owner;              /* badge of the registering process: its pid */
     uint64_t slot;               /* CNode slot holding the endpoint (live only) */
     uint64_t generation;         /* of the last registration; kept once withdrawn */
+    bool failed; /* withdrawn because the supervisor gave up on its owner (NAME_FAILED) */
 };
 
 struct name_table {
@@ -46,6 +47,7 @@ enum name_result {
     NAME_FULL,      /* every entry holds a live registration */
     NAME_NOT_FOUND, /* no live registration of that name */
     NAME_DENIED,    /* another process registered it */
+    NAME_GAVE_UP,   /* withdrawn: the supervisor gave up on the process that registered it */
 };
 
 /*
@@ -67,7 +69,8 @@ struct name_entry *name_find(struct name_table *t, const char *name);
 enum name_result name_register(struct name_table *t, const char *name, uint64_t owner,
                                uint64_t slot, uint64_t *generation, uint64_t *old_slot);
 
-/* The live registration of name: its slot and generation. NAME_NOT_FOUND if none. */
+/* The live registration of name: its slot and generation. NAME_NOT_FOUND if none,
+ * NAME_GAVE_UP if its owner failed for good (name_fail_owner). */
 enum name_result name_lookup(struct name_table *t, const char *name, uint64_t *slot,
                              uint64_t *generation);
 
@@ -77,6 +80,13 @@ enum name_result name_lookup(struct name_table *t, const char *name, uint64_t *s
  */
 enum name_result name_unregister(struct name_table *t, const char *name, uint64_t owner,
                                  uint64_t *old_slot);
+
+/*
+ * The supervisor gave up on owner: each of its live names is withdrawn and
+ * marked failed, so lookups answer NAME_GAVE_UP (until owner registers it
+ * again). The slots to delete go to slots[0..max); returns how many names.
+ */
+unsigned name_fail_owner(struct name_table *t, uint64_t owner, uint64_t *slots, unsigned max);
 
 /* Withdraws e whoever registered it (its endpoint is gone); returns the slot to delete. */
 uint64_t name_withdraw(struct name_entry *e);

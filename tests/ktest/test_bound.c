@@ -997,3 +997,83 @@ KTEST(LOG_005, "once more than 16 KiB has been logged, LOG_READ from 0 returns M
     KT_EXPECT_EQ(pos, end);
     KT_EXPECT_TRUE(log_contains(end - 20, "ktest LOG-005 last\r\n")); /* the end is the last line */
 }
+
+/* ------------------------------------------------------------ NTFN_SET_TIMER (KT-TMR-*) */
+
+static uint64_t tsc_now(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
+/* Polls n until its word is non-zero or `seconds` of TSC time have passed: the word, or 0. */
+static uint64_t poll_for(uint64_t n, unsigned seconds)
+{
+    uint64_t hz = axl_bootinfo && axl_bootinfo->tsc_hz ? axl_bootinfo->tsc_hz : 1000000000ull;
+    uint64_t end = tsc_now() + seconds * hz;
+    uint64_t word;
+
+    while (tsc_now() < end) {
+        if (axl_poll(n, &word) == AXL_E_OK) {
+            return word;
+        }
+    }
+    return 0;
+}
+
+KTEST(TMR_001, "NTFN_SET_TIMER signals its bits once the delay has passed, not before, and once")
+{
+    uint64_t n = new_ntfn(), word;
+
+    KT_ASSERT_NE(n, 0);
+    KT_ASSERT_OK(axl_ntfn_set_timer(n, 0x6, 30000));
+    KT_EXPECT_ERR(axl_poll(n, &word), AXL_E_WOULD_BLOCK); /* 30 ms cannot have passed */
+    KT_EXPECT_EQ(poll_for(n, 10), 0x6);
+    KT_EXPECT_EQ(poll_for(n, 1), 0); /* one-shot: a second passes without another signal */
+}
+
+KTEST(TMR_002, "arming again replaces the earlier timer; a delay of 0 disarms it")
+{
+    uint64_t n = new_ntfn(), d = new_ntfn();
+
+    KT_ASSERT_NE(d, 0);
+    KT_ASSERT_OK(axl_ntfn_set_timer(n, 0x1, 20000));
+    KT_ASSERT_OK(axl_ntfn_set_timer(n, 0x2, 20000)); /* replaces 0x1 */
+    KT_EXPECT_EQ(poll_for(n, 10), 0x2);
+    KT_ASSERT_OK(axl_ntfn_set_timer(d, 0x8, 20000));
+    KT_ASSERT_OK(axl_ntfn_set_timer(d, 0, 0));
+    KT_ASSERT_OK(axl_ntfn_set_timer(n, 0x4, 60000)); /* outlives d's 20 ms: d must stay quiet */
+    KT_EXPECT_EQ(poll_for(n, 10), 0x4);
+    uint64_t word;
+    KT_EXPECT_ERR(axl_poll(d, &word), AXL_E_WOULD_BLOCK);
+}
+
+KTEST(TMR_003, "NTFN_SET_TIMER refuses bad arguments: no WRITE right, bits 0, over an hour, "
+               "another object's capability")
+{
+    uint64_t n = new_ntfn(), ro = kt_mint(n, AXL_RIGHT_READ, 0), other = kt_retype1(AXL_OBJ_TCB, 0);
+
+    KT_ASSERT_NE(ro, 0);
+    KT_EXPECT_ERR(axl_ntfn_set_timer(ro, 1, 1000), AXL_E_INSUFFICIENT_RIGHTS);
+    KT_EXPECT_ERR(axl_ntfn_set_timer(n, 0, 1000), AXL_E_INVALID_ARGUMENT);
+    KT_EXPECT_ERR(axl_ntfn_set_timer(n, 1, 3600ull * 1000000 + 1), AXL_E_RANGE);
+    KT_EXPECT_ERR(axl_ntfn_set_timer(other, 1, 1000), AXL_E_ILLEGAL_OPERATION); /* (a CALL on an
+                                                         endpoint would be a message, not this) */
+    KT_EXPECT_OK(axl_ntfn_set_timer(n, 0, 0)); /* disarming an unarmed timer is fine */
+}
+
+KTEST(TMR_004, "deleting an armed notification disarms it: the tick never touches freed memory, "
+               "and other timers still fire")
+{
+    uint64_t a = new_ntfn(), b = new_ntfn(), c = new_ntfn();
+
+    KT_ASSERT_NE(c, 0);
+    KT_ASSERT_OK(axl_ntfn_set_timer(a, 1, 10000));
+    KT_ASSERT_OK(axl_ntfn_set_timer(b, 1, 10000));
+    KT_ASSERT_OK(axl_ntfn_set_timer(c, 1, 40000));
+    KT_ASSERT_OK(axl_cnode_delete(ROOT, b)); /* from the middle of the list */
+    KT_ASSERT_OK(axl_cnode_delete(ROOT, a));
+    KT_EXPECT_EQ(poll_for(c, 10), 1);
+    KT_EXPECT_EQ(axl_debug_check(), 0);
+}

@@ -76,3 +76,16 @@ NORETURN void arch_exit(int code)
     }
     arch_halt(); /* ACPI power-off is asynchronous: wait for it here */
 }
+
+/* q35's reset control register: bit 1 = system reset, bit 2 = reset now, bit 3 = full (cold). */
+#define RESET_CONTROL_PORT 0xcf9
+#define RESET_FULL 0x0e
+
+NORETURN void arch_reboot(void)
+{
+    outb(AXL_DEBUG_EXIT_PORT, AXL_EXIT_REBOOT); /* scenarios: QEMU exits with REBOOT */
+    outb(RESET_CONTROL_PORT, RESET_FULL);
+    arch_halt(); /* the reset takes a moment to arrive */
+}
+
+uint64_t arch_timestamp(void) { return rdtsc(); }

@@ -146,6 +146,9 @@ long axl_ioport_in(uint64_t ioport, unsigned port, unsigned width, uint32_t *val
 /* Writes the low width bytes (1, 2 or 4) of value to port. */
 long axl_ioport_out(uint64_t ioport, unsigned port, unsigned width, uint32_t value);
 
+/* Signals bits on the notification ntfn once us microseconds have passed (0: disarm). */
+long axl_ntfn_set_timer(uint64_t ntfn, uint64_t bits, uint64_t us);
+
 /*
  * Ends a QEMU scenario (root task only): issues the isa-debug-exit port
  * (AXL_DEBUG_EXIT_PORT) into the empty root-CNode slot `slot` and writes

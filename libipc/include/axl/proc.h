@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #define AXL_PROCINFO_MAGIC 0x6f666e49636f7250ull /* "ProcInfo" */
-#define AXL_PROCINFO_VERSION 1
+#define AXL_PROCINFO_VERSION 2
 
 #define AXL_PROC_CNODE_RADIX 10 /* 1024 slots */
 
@@ -26,14 +26,16 @@
 #define AXL_PROC_SLOT_TCB 1          /* its own thread */
 #define AXL_PROC_SLOT_CNODE 2        /* its CSpace root */
 #define AXL_PROC_SLOT_VSPACE 3       /* its PML4 */
+#define AXL_PROC_SLOT_SERVING_NOTE 4 /* the supervisor's notification, badged: "serving again" */
 #define AXL_PROC_SLOT_INFO 6         /* the frame holding struct axl_procinfo */
 #define AXL_PROC_SLOT_IPC_BUFFER 7   /* the frame holding its IPC buffer */
-#define AXL_PROC_SLOT_ROOT_EP 8      /* the root task's endpoint, badged with its pid */
+#define AXL_PROC_SLOT_SUPERVISOR_EP 8      /* the root task's endpoint, badged with its pid */
 #define AXL_PROC_SLOT_NAME_EP 9      /* the name server (0 for the name server itself) */
 #define AXL_PROC_SLOT_CONSOLE_EP 10  /* the console server, badged with its pid */
 #define AXL_PROC_SLOT_HEAP_UNTYPED 11 /* its memory quota: the heap grows from it */
 #define AXL_PROC_SLOT_NOTIFICATION 12 /* bound to its thread: signals arrive in recv */
-#define AXL_PROC_SLOT_SERVICE_EP 13  /* an endpoint of its own, to serve on */
+#define AXL_PROC_SLOT_SERVICE_EP 13  /* an endpoint of its own, to serve on (kept across restarts) */
+#define AXL_PROC_SLOT_HEARTBEAT 14   /* the supervisor's notification, badged with its bit: the pong */
 #define AXL_PROC_SLOT_GRANTED 16     /* the manifest's grants, in info->caps[] order */
 
 /* Where things are in a process's address space. */
@@ -41,6 +43,15 @@
 #define AXL_PROC_IPC_BUFFER 0x80002000ull /* = AXL_ROOT_IPC_BUFFER */
 #define AXL_PROC_HEAP_BASE 0x100000000ull /* the heap grows up from 4 GiB */
 #define AXL_PROC_MMIO_BASE 0x200000000ull /* granted device memory is mapped from 8 GiB */
+/* The rest of the IPC buffer's page: words the process writes for the supervisor to read. */
+#define AXL_PROC_STATUS_ADDR (AXL_PROC_IPC_BUFFER + 3072)
+#define AXL_PROC_PERSIST_BASE 0x300000000ull /* memory kept across restarts (persist =), at 12 GiB */
+
+/* Bits the supervisor signals on a process's notification (IRQs use bits 0..23). */
+#define AXL_NOTIFY_HEARTBEAT (1ull << 63) /* answer by signalling AXL_PROC_SLOT_HEARTBEAT */
+#define AXL_NOTIFY_INJECT (1ull << 62)    /* a fault injection is waiting in the info page */
+
+#include <axl/inject.h>
 
 #define AXL_PROC_MAX_CAPS 24
 #define AXL_PROC_NAME_MAX 24
@@ -74,8 +85,24 @@ struct axl_procinfo {
     char args[128];               /* the manifest's args = "...", NUL-terminated */
     uint64_t cap_count;
     struct axl_proc_cap caps[AXL_PROC_MAX_CAPS];
+    /* Version 2: supervision. */
+    uint64_t generation;   /* 1 for the first instance, +1 at every restart */
+    uint64_t persist_size; /* bytes at AXL_PROC_PERSIST_BASE that outlive this instance (0: none) */
+    uint64_t heartbeat_ms; /* the supervisor expects heartbeat answers within this (0: no pings) */
+    struct axl_inject inject; /* a fault to inject (kind 0: none); the supervisor rewrites it */
+    uint64_t inject_serial;   /* grows by one with every new injection request */
 };
 _Static_assert(sizeof(struct axl_procinfo) <= 4096, "procinfo fits its page");
+
+/*
+ * At AXL_PROC_STATUS_ADDR: written by the driver framework (axl_serve), read
+ * by the supervisor after a signal on AXL_PROC_SLOT_SERVING_NOTE, to time
+ * a restart without a message that could block either side.
+ */
+struct axl_proc_status {
+    uint64_t ready_tsc;  /* rdtsc when axl_serve began to wait for requests */
+    uint64_t served_tsc; /* rdtsc when the first request arrived */
+};
 
 /* Set by the start-up code: this process's info page, or NULL in the root task. */
 extern struct axl_procinfo *axl_procinfo;

@@ -8,16 +8,19 @@
 #ifndef AXL_LIBIPC_PROTOCOLS_H
 #define AXL_LIBIPC_PROTOCOLS_H
 
-/* The root task: every process holds its endpoint at AXL_PROC_SLOT_ROOT_EP, badged with its pid. */
-#define AXL_ROOT_OPS(X)                                                                            \
-    X(0x101, ROOT_EXIT, "MR0 status -> no reply: the process is torn down")                        \
-    X(0x102, ROOT_PS, "-> prints the process report on the console")
+/* The supervisor (the root task): every process holds its endpoint at AXL_PROC_SLOT_SUPERVISOR_EP, badged with its pid. */
+#define AXL_SUPERVISOR_OPS(X)                                                                            \
+    X(0x101, SUP_EXIT, "MR0 status -> no reply: the process is torn down")                        \
+    X(0x102, SUP_PS, "-> prints the process report on the console")                               \
+    X(0x104, SUP_COMPLAIN, "MR0 generation, str service, str reason -> MR1 1 if it restarts it")   \
+    X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)")
 
 /* The name server: register, look up and withdraw services by name. */
 #define AXL_NAME_OPS(X)                                                                            \
     X(0x201, NAME_REGISTER, "str name, cap endpoint -> MR1 generation")                           \
     X(0x202, NAME_LOOKUP, "str name -> cap endpoint, MR1 generation")                             \
-    X(0x203, NAME_UNREGISTER, "str name -> (only the registering process may)")
+    X(0x203, NAME_UNREGISTER, "str name -> (only the registering process may)")                   \
+    X(0x204, NAME_FAILED, "MR0 pid -> its names answer FAILED (unbadged capability: the supervisor)")
 
 /* The console server: per-process output, tagged, whole lines at a time. */
 #define AXL_CONSOLE_OPS(X)                                                                         \
@@ -36,7 +39,7 @@
 
 enum axl_op {
 #define AXL_X(label, name, text) AXL_OP_##name = (label),
-    AXL_COMMON_OPS(AXL_X) AXL_ROOT_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
+    AXL_COMMON_OPS(AXL_X) AXL_SUPERVISOR_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
         AXL_UART_OPS(AXL_X)
 #undef AXL_X
 };

@@ -29,7 +29,9 @@
     X(37, DENIED, "the caller may not do this")                                                    \
     X(38, IO_ERROR, "the device reported an error")                                                \
     X(39, RESTARTED, "the service restarted; the outcome of the request is unknown")               \
-    X(40, TIMEOUT, "no answer in time")
+    X(40, TIMEOUT, "no answer in time")                                                            \
+    X(41, FAILED, "the service failed and its supervisor gave up on it")                           \
+    X(42, PROTOCOL, "the service broke the protocol (wrong label or length): reported to the supervisor")
 
 enum axl_service_status {
 #define AXL_X(value, name, text) AXL_S_##name = (value),

@@ -87,8 +87,8 @@ static int survive(void)
 {
     printf("probe: still here; asking for the process report\n");
     struct axl_msg m;
-    axl_rpc_begin(&m, AXL_OP_ROOT_PS);
-    long err = axl_rpc_call(AXL_PROC_SLOT_ROOT_EP, &m);
+    axl_rpc_begin(&m, AXL_OP_SUP_PS);
+    long err = axl_rpc_call(AXL_PROC_SLOT_SUPERVISOR_EP, &m);
     printf("probe: report: %s\n", axl_errname(err));
     return err == AXL_E_OK ? 0 : 1;
 }

@@ -45,6 +45,12 @@ unsigned klog_count(enum klog_level level)
 
 unsigned clock_rate_hz(void) { return 100; }
 
+uint64_t stub_ticks;
+uint64_t clock_ticks(void) { return stub_ticks; }
+
+uint64_t arch_timestamp(void) { return 12345; }
+NORETURN void arch_reboot(void) { abort(); }
+
 /* --- entering and leaving user mode --- */
 void arch_fpu_save(uint8_t *area) { (void)area; }
 void arch_fpu_restore(const uint8_t *area) { (void)area; }

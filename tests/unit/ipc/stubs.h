@@ -22,5 +22,6 @@ extern jmp_buf stub_exit;
 extern bool stub_exit_armed;
 /* Lines logged per level (enum klog_level): KLOG_ERROR lines are also printed. */
 extern unsigned stub_klog_lines[4];
+extern uint64_t stub_ticks; /* what clock_ticks returns */
 
 #endif

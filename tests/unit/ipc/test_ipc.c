@@ -1383,6 +1383,59 @@ static void test_wait_takes_and_clears_the_word(void **state)
     assert_consistent();
 }
 
+/* NTFN_SET_TIMER as current (t) invokes it on slot n: MR0 bits, MR1 microseconds. */
+static int set_timer(struct tcb *t, unsigned n, uint64_t bits, uint64_t us)
+{
+    act(t);
+    msg_set(t, 0, bits);
+    msg_set(t, 1, us);
+    return object_invoke(slot(n), AXL_MSGINFO(AXL_INV_NTFN_SET_TIMER, 0, 2));
+}
+
+static void test_timer_fires_on_its_tick_and_wakes_the_waiter(void **state)
+{
+    (void)state;
+    struct tcb *t = thread_new(0, false), *w = thread_new(1, false);
+    unsigned n = ntfn_new(0);
+
+    stub_ticks = 1000;
+    /* 25 ms at 100 Hz: 2.5 ticks, rounded up to 3, plus the tick already under way. */
+    assert_int_equal(set_timer(t, n, 0x30, 25000), AXL_E_OK);
+    act(w);
+    ntfn_wait(slot(n), true);
+    assert_int_equal(w->state, TS_BLOCKED_WAIT);
+    ntfn_timer_tick(1003);
+    assert_int_equal(w->state, TS_BLOCKED_WAIT);
+    ntfn_timer_tick(1004);
+    assert_int_equal(w->state, TS_RUNNABLE);
+    assert_received(w, 0x30, 0);
+    ntfn_timer_tick(2000); /* one-shot */
+    assert_int_equal(ntfn_obj(n)->word, 0);
+    assert_consistent();
+}
+
+static void test_timer_rearm_disarm_and_destroy(void **state)
+{
+    (void)state;
+    struct tcb *t = thread_new(0, false);
+    unsigned a = ntfn_new(0), b = ntfn_new(1), c = ntfn_new(2);
+
+    stub_ticks = 0;
+    assert_int_equal(set_timer(t, a, 0x1, 10000), AXL_E_OK);
+    assert_int_equal(set_timer(t, a, 0x2, 50000), AXL_E_OK); /* replaces: 6 ticks */
+    assert_int_equal(set_timer(t, b, 0x4, 10000), AXL_E_OK);
+    assert_int_equal(set_timer(t, c, 0x8, 10000), AXL_E_OK);
+    assert_int_equal(set_timer(t, c, 0, 0), AXL_E_OK); /* disarmed */
+    ntfn_destroy(ntfn_obj(b)); /* unlinked from the middle of the list */
+    ntfn_timer_tick(2);
+    assert_int_equal(ntfn_obj(a)->word, 0);
+    ntfn_timer_tick(6);
+    assert_int_equal(ntfn_obj(a)->word, 0x2);
+    assert_int_equal(ntfn_obj(c)->word, 0);
+    assert_int_equal(set_timer(t, a, 0, 1000), AXL_E_INVALID_ARGUMENT);
+    assert_int_equal(set_timer(t, a, 1, 3600ull * 1000000 + 1), AXL_E_RANGE);
+}
+
 static void test_poll_on_zero_would_block(void **state)
 {
     (void)state;
@@ -2336,6 +2389,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(test_send_blocks_until_a_receiver_takes_the_message),
+        T(test_timer_fires_on_its_tick_and_wakes_the_waiter),
+        T(test_timer_rearm_disarm_and_destroy),
         T(test_receiver_waits_and_a_send_wakes_it),
         T(test_senders_are_served_in_fifo_order),
         T(test_receivers_are_served_in_fifo_order),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for servers/root/manifest.c: the boot manifest parser.
+ * Unit tests for servers/supervisor/manifest.c: the boot manifest parser.
  *
  * Every text is handed to the parser from a heap block of exactly its
  * length, without a NUL, so a read past the end is an ASan error. Errors
@@ -363,6 +363,43 @@ static void test_restart_keys_and_flags(void **state)
     assert_string_equal(manifest_restart_name(MF_RESTART), "restart");
     assert_string_equal(manifest_restart_name(MF_GIVE_UP), "give-up");
     assert_string_equal(manifest_restart_name(MF_ESCALATE), "escalate");
+}
+
+static void test_supervisor_keys(void **state)
+{
+    (void)state;
+    const struct mf_component *c = &m.components[0];
+
+    assert_true(key_ok("persist", "64K"));
+    assert_int_equal(c->persist, 64 * 1024);
+    assert_true(key_ok("persist", "0"));
+    assert_false(key_ok("persist", "5000"));
+    expect_errors(1, "line 2: component 'c': bad persist '5000' (0..256K, a multiple of 4K (a number "
+                     "with suffix K))");
+    assert_false(key_ok("persist", "260K"));
+    assert_true(key_ok("inject", "null-read"));
+    assert_string_equal(c->inject, "null-read");
+    assert_int_equal(c->inject_after, 0);
+    assert_int_equal(c->inject_seed, 0);
+    assert_true(key_ok("inject", "swifi-bitflip seed 77 after 3"));
+    assert_string_equal(c->inject, "swifi-bitflip");
+    assert_int_equal(c->inject_after, 3);
+    assert_int_equal(c->inject_seed, 77);
+    assert_true(key_ok("inject", "  exit   after 0x10  "));
+    assert_int_equal(c->inject_after, 16);
+    assert_false(key_ok("inject", "exit after"));
+    expect_errors(1, "line 2: component 'c': bad inject 'exit after' (KIND [after N] [seed S], e.g. "
+                     "null-read after 3 seed 7)");
+    assert_false(key_ok("inject", "exit after 1 after 2"));
+    assert_false(key_ok("inject", "exit sooner 1"));
+    assert_false(key_ok("inject", "Null-Read"));
+    assert_false(key_ok("inject", "exit seed -1"));
+    assert_false(key_ok("inject", "a-kind-name-longer-than-23"));
+    assert_true(key_ok("inject-every-start", "yes"));
+    assert_true(c->inject_every_start);
+    assert_true(key_ok("may-inject", "yes"));
+    assert_true(c->may_inject);
+    assert_false(key_ok("may-inject", "1"));
 }
 
 static void test_module_and_args(void **state)
@@ -902,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_memory),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_restart_keys_and_flags),
+        cmocka_unit_test(test_supervisor_keys),
         cmocka_unit_test(test_module_and_args),
         cmocka_unit_test(test_quoting_errors),
         cmocka_unit_test(test_device_keys),

@@ -184,6 +184,30 @@ static void test_invalid_names_refused(void **state)
     assert_null(name_find(&t, "a/b"));
 }
 
+static void test_fail_owner(void **state)
+{
+    (void)state;
+    uint64_t slot, gen, slots[4];
+
+    reg("store", 5, 100, NAME_OK, 0);
+    reg("store-admin", 5, 101, NAME_OK, 0);
+    reg("uart", 3, 102, NAME_OK, 0);
+    assert_int_equal(name_fail_owner(&t, 5, slots, 4), 2);
+    assert_int_equal(slots[0], 100);
+    assert_int_equal(slots[1], 101);
+    assert_int_equal(name_lookup(&t, "store", &slot, &gen), NAME_GAVE_UP);
+    assert_int_equal(slot, 0);
+    assert_int_equal(name_lookup(&t, "uart", &slot, &gen), NAME_OK); /* others untouched */
+    assert_int_equal(name_fail_owner(&t, 5, slots, 4), 0);          /* nothing live left */
+    assert_int_equal(name_fail_owner(&t, 3, slots, 0), 1); /* counted even with no room */
+    /* Registered again (a new start): live, a new generation, no longer failed. */
+    assert_int_equal(reg("store", 5, 103, NAME_OK, 0), 2);
+    assert_int_equal(name_lookup(&t, "store", &slot, &gen), NAME_OK);
+    assert_int_equal(slot, 103);
+    /* Another process may take a failed name: its history goes on. */
+    assert_int_equal(reg("store-admin", 9, 104, NAME_OK, 0), 2);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup(name, reset)
@@ -197,6 +221,7 @@ int main(void)
         T(test_withdraw),
         T(test_full_table),
         T(test_invalid_names_refused),
+        T(test_fail_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

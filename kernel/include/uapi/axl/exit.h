@@ -19,7 +19,8 @@
     X(0x11, FAIL, "scenario ran and reported a failure")                                           \
     X(0x12, PANIC, "kernel panic: report printed on serial and VGA")                               \
     X(0x13, BOOT_ERROR, "boot refused: bad boot information or CPU")                               \
-    X(0x14, NESTED_PANIC, "a fault inside the panic path itself")
+    X(0x14, NESTED_PANIC, "a fault inside the panic path itself")                                  \
+    X(0x15, REBOOT, "orderly reboot: the supervisor failed, or escalated a critical failure")
 
 #ifndef __ASSEMBLER__
 enum axl_exit_code {

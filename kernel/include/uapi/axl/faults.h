@@ -12,7 +12,9 @@
  * instruction again, or for #BP and an invalid system call the one
  * after it); any other label, or
  * deleting the reply capability, leaves it suspended. A thread without a
- * fault endpoint is suspended and the fault logged. Freestanding.
+ * fault endpoint is suspended and the fault logged, except the root task
+ * (the supervisor): its fault is a clean reboot of the whole system
+ * (exit code REBOOT), since nothing is left to supervise it. Freestanding.
  */
 #ifndef AXL_UAPI_FAULTS_H
 #define AXL_UAPI_FAULTS_H
@@ -36,7 +38,8 @@
 #define AXL_FAULT_MR_ERROR 3 /* the CPU's error code; otherwise 0 */
 #define AXL_FAULT_MR_FLAGS 4 /* RFLAGS */
 #define AXL_FAULT_MR_DETAIL 5 /* the vector, or the system-call number */
-#define AXL_FAULT_WORDS 6
+#define AXL_FAULT_MR_TSC 6    /* the time stamp counter when the kernel took the fault */
+#define AXL_FAULT_WORDS 7
 
 #define AXL_FAULT_RESUME 0 /* reply label that resumes the thread */
 

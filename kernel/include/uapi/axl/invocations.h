@@ -45,7 +45,9 @@
     X(52, IRQ_ACK, IRQ_HANDLER, "unmask the line after handling")                                  \
     X(60, IOPORT_ISSUE, IOPORT_CONTROL, "MR0 first port, MR1 last port, MR2 CNode, MR3 slot")       \
     X(61, IOPORT_IN, IOPORT, "MR0 port, MR1 width (1, 2, 4) -> MR0 value")                         \
-    X(62, IOPORT_OUT, IOPORT, "MR0 port, MR1 width (1, 2, 4), MR2 value")
+    X(62, IOPORT_OUT, IOPORT, "MR0 port, MR1 width (1, 2, 4), MR2 value") \
+    X(70, NTFN_SET_TIMER, NOTIFICATION,                                                            \
+      "MR0 bits to signal, MR1 microseconds from now (0: disarm); one timer per notification")
 
 /* TCB_INFO states. */
 #define AXL_THREAD_STATES(X)                                                                       \

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The root task: the first process, holding every capability the kernel
- * hands out at boot. It reads the boot manifest (the first boot module
- * whose name ends in ".manifest"; docs/manifest.md), starts each valid
- * component with exactly the capabilities granted to it (proc.c), and
- * then serves: it is the fault handler of every process (a fault is
- * reported with the component's name and the process torn down, until the
- * supervisor takes this job), takes exit notices (ROOT_EXIT), and prints
- * the process report on request (ROOT_PS). A component marked
- * shutdown-on-exit ends the system with its status: QEMU's exit code is
- * PASS for 0 and FAIL otherwise.
+ * The supervisor: the root task, the first process, holding every
+ * capability the kernel hands out at boot. It reads the boot manifest (the
+ * first boot module whose name ends in ".manifest"; docs/manifest.md),
+ * starts each valid component with exactly the capabilities granted to it
+ * (proc.c), and then serves: it is the fault handler of every process and
+ * restarts what fails (supervise.c, docs/supervisor.md), takes exit
+ * notices (SUP_EXIT), complaints (SUP_COMPLAIN) and injection requests
+ * (SUP_INJECT), and prints the process report on request (SUP_PS). A
+ * component marked shutdown-on-exit ends the system with its status:
+ * QEMU's exit code is PASS for 0 and FAIL otherwise. Nothing supervises the
+ * supervisor: when it faults, the kernel reboots the system.
  */
 #include <stdarg.h>
 
@@ -21,6 +22,7 @@
 #include "manifest.h"
 #include "mem.h"
 #include "proc.h"
+#include "supervise.h"
 
 uint64_t console_ep;
 
@@ -34,43 +36,36 @@ void say(const char *fmt, ...)
     size_t len = n < 0 ? 0 : (size_t)n < sizeof(line) - 1 ? (size_t)n : sizeof(line) - 2;
 
     line[len++] = '\n';
-    if (console_ep) {
+    if (console_ep && supervise_console_ok()) {
         struct axl_msg m;
         axl_rpc_begin(&m, AXL_OP_CONSOLE_WRITE);
-        if (axl_msg_put_bytes(&m, line, len) == AXL_E_OK &&
-            axl_rpc_call(console_ep, &m) == AXL_E_OK) {
+        long err = axl_msg_put_bytes(&m, line, len);
+        err = err == AXL_E_OK ? axl_rpc_call(console_ep, &m) : err;
+        if (err == AXL_E_OK) {
             return;
         }
-        console_ep = 0; /* the console is gone: fall back to the kernel log */
+        if (err == AXL_E_INVALID_CAPABILITY) {
+            console_ep = 0; /* given up on: its endpoint was revoked */
+        }
     }
-    axl_debug_puts("root: ", 6);
+    axl_debug_puts("[supervisor] ", 13); /* the console shows kernel-log lines as they are */
     axl_debug_puts(line, len);
 }
 
 /* Ends the system: QEMU exits with PASS or FAIL (docs/abi.md, exit codes). */
-static void shutdown(bool pass)
+void main_shutdown(bool pass)
 {
     uint64_t slot = slot_alloc();
 
     say("shutting down: %s", pass ? "pass" : "fail");
-    if (console_ep) {
+    if (console_ep && supervise_console_ok()) {
         struct axl_msg m;
         axl_rpc_begin(&m, AXL_OP_CONSOLE_SYNC);
         axl_rpc_call(console_ep, &m); /* every line out before the machine stops */
     }
     long err = axl_scenario_end(slot, pass ? AXL_EXIT_PASS : AXL_EXIT_FAIL);
-    axl_printf("root: cannot power off through port %#x: %s\n", AXL_DEBUG_EXIT_PORT,
+    axl_printf("supervisor: cannot power off through port %#x: %s\n", AXL_DEBUG_EXIT_PORT,
                err ? axl_strerror(err) : "the write returned");
-}
-
-static const char *fault_name(uint64_t kind)
-{
-    static const char *const names[] = {
-#define AXL_X(kind, name, text) [kind] = text,
-        AXL_FAULTS(AXL_X)
-#undef AXL_X
-    };
-    return kind < sizeof(names) / sizeof(names[0]) && names[kind] ? names[kind] : "unknown fault";
 }
 
 /* Maps every boot module into the root task's space; data[i] is module i's first byte. */
@@ -99,8 +94,8 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-/* Tells the console every process's tag; from then on the root task prints through it too. */
-static void console_up(void)
+/* Tells the console every process's tag; from then on the supervisor prints through it too. */
+void console_retag(void)
 {
     struct proc *con = proc_by_name("console");
 
@@ -111,7 +106,7 @@ static void console_up(void)
     uint64_t ep = con->service_ep;
     for (unsigned i = 0; i < PROC_MAX; i++) {
         const struct proc *p = &procs[i];
-        if (p->state == PROC_FREE || p->state == PROC_FAILED) {
+        if (p->state != PROC_READY && p->state != PROC_WAITING) {
             continue;
         }
         struct axl_msg m;
@@ -127,20 +122,11 @@ static void console_up(void)
     console_ep = ep;
 }
 
-static void handle_fault(struct proc *p, const struct axl_msg *m)
+static void reply_status(long status)
 {
-    uint64_t kind = AXL_MSGINFO_LABEL(m->info);
-
-    say("component '%s' (pid %llu) faulted: %s: rip %#llx rsp %#llx address %#llx error %#llx",
-        p->name, (unsigned long long)p->pid, fault_name(kind),
-        (unsigned long long)m->mr[AXL_FAULT_MR_RIP], (unsigned long long)m->mr[AXL_FAULT_MR_RSP],
-        (unsigned long long)m->mr[AXL_FAULT_MR_ADDR], (unsigned long long)m->mr[AXL_FAULT_MR_ERROR]);
-    bool shut = p->mf && p->mf->shutdown_on_exit;
-    proc_destroy(p, PROC_FAULTED, (int)kind);
-    say("component '%s' stopped; the rest of the system goes on", p->name);
-    if (shut) {
-        shutdown(false);
-    }
+    struct axl_msg r = axl_message(0, 1);
+    r.mr[0] = (uint64_t)status;
+    axl_reply(&r);
 }
 
 static void serve(uint64_t ep)
@@ -150,39 +136,43 @@ static void serve(uint64_t ep)
         if (axl_recv(ep, &m) != AXL_E_OK) {
             continue;
         }
+        if (AXL_MSGINFO_LABEL(m.info) == AXL_LABEL_NOTIFICATION) {
+            supervise_notified(m.badge);
+            continue;
+        }
         struct proc *p = proc_by_pid(m.badge & ~PROC_FAULT_BADGE);
         if (!p || p->state != PROC_READY) {
-            continue; /* a message from a process already gone: nobody to answer */
+            continue; /* a message from an instance already gone: nobody to answer */
         }
         if (m.badge & PROC_FAULT_BADGE) {
-            handle_fault(p, &m);
+            supervise_fault(p, &m);
             continue;
         }
         switch (AXL_MSGINFO_LABEL(m.info)) {
-        case AXL_OP_ROOT_EXIT: {
-            int status = (int)m.mr[0];
-            bool shut = p->mf->shutdown_on_exit;
-            say("component '%s' (pid %llu) exited with status %d", p->name,
-                (unsigned long long)p->pid, status);
-            proc_destroy(p, PROC_EXITED, status);
-            if (shut) {
-                shutdown(status == 0);
+        case AXL_OP_SUP_EXIT:
+            supervise_exit(p, (int)m.mr[0]);
+            break;
+        case AXL_OP_SUP_PS:
+            procs_report();
+            reply_status(AXL_E_OK);
+            break;
+        case AXL_OP_SUP_COMPLAIN: {
+            struct axl_msg r = axl_message(0, 1);
+            r.mr[0] = AXL_E_OK;
+            long status = supervise_complain(p, &m, &r);
+            if (status != AXL_E_OK) {
+                reply_status(status);
+            } else {
+                axl_reply(&r); /* the caller is still there: it waited for this */
             }
             break;
         }
-        case AXL_OP_ROOT_PS: {
-            procs_report();
-            struct axl_msg r = axl_message(0, 1);
-            r.mr[0] = AXL_E_OK;
-            axl_reply(&r);
+        case AXL_OP_SUP_INJECT:
+            reply_status(supervise_inject_request(p, &m));
             break;
-        }
-        default: {
-            struct axl_msg r = axl_message(0, 1);
-            r.mr[0] = AXL_S_NO_SUCH_OP;
-            axl_reply(&r);
+        default:
+            reply_status(AXL_S_NO_SUCH_OP);
             break;
-        }
         }
     }
 }
@@ -196,14 +186,19 @@ int main(void)
     uint64_t misc, root_ep;
 
     if (!bi) {
-        axl_printf("root: no boot information\n");
+        axl_printf("supervisor: no boot information\n");
         return 1;
     }
     mem_init(bi);
     map_modules(bi, data);
+    if (procs_init() != AXL_E_OK) {
+        say("cannot make the supervisor's own objects: out of memory");
+        main_shutdown(false);
+        return 1;
+    }
     if (mem_untyped(12, &misc) != AXL_E_OK || mem_retype(misc, AXL_OBJ_ENDPOINT, 0, &root_ep) != AXL_E_OK) {
         say("cannot make the root endpoint: out of memory");
-        shutdown(false);
+        main_shutdown(false);
         return 1;
     }
 
@@ -218,7 +213,7 @@ int main(void)
     }
     if (mf < 0) {
         say("no boot manifest: give a module whose name ends in .manifest (docs/manifest.md)");
-        shutdown(false);
+        main_shutdown(false);
         return 1;
     }
     const char *mname = bi->modules[mf].name;
@@ -242,7 +237,8 @@ int main(void)
             axl_tcb_resume(p->tcb);
         }
     }
-    console_up();
+    console_retag();
+    supervise_start();
     say("boot complete: %u root slots in use", slots_used());
     procs_report();
     serve(root_ep);

@@ -18,6 +18,7 @@
 
 #include "mem.h"
 #include "proc.h"
+#include "supervise.h"
 
 #define PAGE 4096ull
 #define STACK_BOTTOM (AXL_ROOT_STACK_TOP - AXL_ROOT_STACK_PAGES * PAGE)
@@ -31,7 +32,8 @@ struct proc procs[PROC_MAX];
 static const struct axl_bootinfo *boot;
 static uint64_t root_ep;
 static void *const *modules;
-static uint64_t name_ep; /* the name server's service endpoint (root slot), 0 if none */
+uint64_t name_ep; /* the name server's service endpoint (root slot), 0 if none */
+static const struct manifest *the_manifest;
 
 static uint64_t rdtsc(void)
 {
@@ -50,12 +52,8 @@ static unsigned log2_up(uint64_t n)
     return b;
 }
 
-/* Stops building p: says why, takes back what was made, marks it failed. */
-static void fail(struct proc *p, const char *what, long err)
-{
-    say("component '%s': %s: %s", p->name, what, axl_strerror(err));
-    proc_destroy(p, PROC_FAILED, (int)err);
-}
+static uint64_t persist_ut; /* untyped for what outlives instances: endpoints, notification */
+uint64_t sup_ntfn;          /* the supervisor's notification: heartbeat answers, its timer */
 
 struct proc *proc_by_pid(uint64_t pid)
 {
@@ -150,9 +148,14 @@ static long load_image(struct proc *p, const struct elf_image *img, const uint8_
         unsigned attrs = s->exec ? AXL_MAP_EXECUTE : 0;
         for (uint64_t pg = s->vaddr & ~(PAGE - 1); pg < s->vaddr + s->memsz; pg += PAGE) {
             struct image_copy c = {.data = data, .seg = s, .page = pg};
-            long err = map_new_page(p, pg, rights, attrs, fill_image, &c, NULL);
+            uint64_t frame;
+            long err = map_new_page(p, pg, rights, attrs, fill_image, &c, &frame);
             if (err != AXL_E_OK) {
                 return err;
+            }
+            if (s->exec && p->ntext < PROC_TEXT_PAGES) {
+                p->text[p->ntext].vaddr = pg;
+                p->text[p->ntext++].frame = frame;
             }
         }
     }
@@ -258,13 +261,13 @@ static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo 
     return AXL_E_OK;
 }
 
-/* Phase 1: the domain, heap untyped, CNode, service endpoint and notification of p. */
+/* The domain (made once, then reused: revoked, it is whole again), heap untyped, CNode, PML4. */
 static long prepare(struct proc *p, const struct elf_image *img)
 {
     uint64_t pages = image_pages(img) + AXL_ROOT_STACK_PAGES + 2;
     uint64_t tables = 8 + 2 * (uint64_t)img->nsegments; /* generous: PDPT, PDs and PTs */
     uint64_t bytes = p->quota + CNODE_BYTES + (pages + tables + 4) * PAGE;
-    long err = mem_untyped(log2_up(bytes), &p->domain);
+    long err = p->domain ? AXL_E_OK : mem_untyped(log2_up(bytes), &p->domain);
     uint64_t heap = 0;
 
     if (err != AXL_E_OK) {
@@ -295,22 +298,54 @@ static long prepare(struct proc *p, const struct elf_image *img)
     return err;
 }
 
-/* Phase 1, after prepare: the small objects, which come last. */
+/* After prepare: the small objects, which come last; and the notification's badged copies. */
 static long prepare_small(struct proc *p)
 {
     long err = mem_retype_into(&p->list, p->domain, AXL_OBJ_TCB, 0, &p->tcb);
     if (err == AXL_E_OK) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_ENDPOINT, 0, &p->service_ep);
-    }
-    if (err == AXL_E_OK) {
         err = mem_retype_into(&p->list, p->domain, AXL_OBJ_NOTIFICATION, 0, &p->ntfn);
+    }
+    uint64_t *caps[] = {&p->ping_cap, &p->inject_cap};
+    const uint64_t badges[] = {AXL_NOTIFY_HEARTBEAT, AXL_NOTIFY_INJECT};
+    for (unsigned i = 0; i < 2 && err == AXL_E_OK; i++) {
+        *caps[i] = slot_alloc();
+        if (!*caps[i] || p->list.count >= p->list.max) {
+            return AXL_E_RANGE;
+        }
+        p->list.slots[p->list.count++] = *caps[i];
+        err = axl_cnode_mint(AXL_SLOT_CNODE, *caps[i], AXL_SLOT_CNODE, p->ntfn, AXL_RIGHT_WRITE,
+                             badges[i]);
     }
     return err;
 }
 
-/* Phase 2: image, stack, info page, capabilities, thread. */
-static void build(struct proc *p, const struct manifest *m, const struct elf_image *img,
-                  const uint8_t *data)
+/* Maps p's persistent frames (copies: a frame capability maps once) at AXL_PROC_PERSIST_BASE. */
+static long map_persist(struct proc *p)
+{
+    for (unsigned i = 0; i < p->npersist; i++) {
+        uint64_t copy = slot_alloc();
+        if (!copy || p->list.count >= p->list.max) {
+            return AXL_E_RANGE;
+        }
+        p->list.slots[p->list.count++] = copy;
+        long err = axl_cnode_copy(AXL_SLOT_CNODE, copy, AXL_SLOT_CNODE, p->persist[i],
+                                  AXL_RIGHTS_ALL);
+        if (err == AXL_E_OK) {
+            unsigned before = p->list.count;
+            err = mem_map(p->pml4, AXL_PROC_PERSIST_BASE + i * PAGE, copy,
+                          AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, p->domain, &p->list);
+            p->table_pages += p->list.count - before;
+        }
+        if (err != AXL_E_OK) {
+            return err;
+        }
+    }
+    return AXL_E_OK;
+}
+
+/* Image, stack, info page, capabilities, thread. On failure *what says which part failed. */
+static long build(struct proc *p, const struct elf_image *img, const uint8_t *data,
+                  const char **whatp)
 {
     static struct axl_procinfo info; /* copied into the process's info page */
     uint64_t ipc_frame, info_frame, cn_guarded, fault_ep;
@@ -326,18 +361,23 @@ static void build(struct proc *p, const struct manifest *m, const struct elf_ima
         err = map_new_page(p, AXL_PROC_IPC_BUFFER, AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, NULL, NULL,
                            &ipc_frame);
     }
-    if (err != AXL_E_OK) {
-        fail(p, what, err);
-        return;
+    if (err == AXL_E_OK && p->npersist) {
+        what = "the persistent memory";
+        err = map_persist(p);
     }
+    if (err != AXL_E_OK) {
+        *whatp = what;
+        return err;
+    }
+    p->ipc_frame = ipc_frame;
 
     /* The fixed slots of <axl/proc.h>. A guard of 64 - radix bits makes a cptr a slot index. */
     what = "its capabilities";
     cn_guarded = slot_alloc();
     fault_ep = slot_alloc();
     if (!cn_guarded || !fault_ep || p->list.count + 2 > p->list.max) {
-        fail(p, what, AXL_E_RANGE);
-        return;
+        *whatp = what;
+        return AXL_E_RANGE;
     }
     p->list.slots[p->list.count++] = cn_guarded;
     p->list.slots[p->list.count++] = fault_ep;
@@ -360,7 +400,7 @@ static void build(struct proc *p, const struct manifest *m, const struct elf_ima
         err = give(p, AXL_PROC_SLOT_IPC_BUFFER, ipc_frame, AXL_RIGHTS_ALL, 0);
     }
     if (err == AXL_E_OK) {
-        err = give(p, AXL_PROC_SLOT_ROOT_EP, root_ep, AXL_RIGHT_WRITE, p->pid);
+        err = give(p, AXL_PROC_SLOT_SUPERVISOR_EP, root_ep, AXL_RIGHT_WRITE, p->pid);
     }
     if (err == AXL_E_OK && name_ep && name_ep != p->service_ep) {
         err = give(p, AXL_PROC_SLOT_NAME_EP, name_ep,
@@ -376,17 +416,25 @@ static void build(struct proc *p, const struct manifest *m, const struct elf_ima
     if (err == AXL_E_OK) {
         err = give(p, AXL_PROC_SLOT_SERVICE_EP, p->service_ep, AXL_RIGHTS_ALL, 0);
     }
+    if (err == AXL_E_OK) {
+        unsigned bit = (unsigned)(p->pid - 1); /* the answer to a heartbeat names the process */
+        err = give(p, AXL_PROC_SLOT_HEARTBEAT, sup_ntfn, AXL_RIGHT_WRITE, 1ull << bit);
+        if (err == AXL_E_OK) {
+            err = give(p, AXL_PROC_SLOT_SERVING_NOTE, sup_ntfn, AXL_RIGHT_WRITE,
+                       1ull << (PROC_SERVING_BIT + bit));
+        }
+    }
     if (err != AXL_E_OK) {
-        fail(p, what, err);
-        return;
+        *whatp = what;
+        return err;
     }
 
     memset(&info, 0, sizeof(info));
     uint64_t next = AXL_PROC_SLOT_GRANTED;
-    err = grant(p, m, &info, &next, &what);
+    err = grant(p, the_manifest, &info, &next, &what);
     if (err != AXL_E_OK) {
-        fail(p, what, err);
-        return;
+        *whatp = what;
+        return err;
     }
     info.magic = AXL_PROCINFO_MAGIC;
     info.version = AXL_PROCINFO_VERSION;
@@ -398,8 +446,13 @@ static void build(struct proc *p, const struct manifest *m, const struct elf_ima
     info.boot_tsc = rdtsc();
     memcpy(info.name, p->name, sizeof(info.name) - 1);
     memcpy(info.args, p->mf->args, sizeof(info.args) - 1);
+    info.generation = p->generation;
+    info.persist_size = (uint64_t)p->npersist * PAGE;
+    info.heartbeat_ms = p->mf->heartbeat_ms;
+    supervise_initial_injection(p, &info);
     what = "the info page";
     err = map_new_page(p, AXL_PROC_INFO_ADDR, AXL_RIGHT_READ, 0, fill_info, &info, &info_frame);
+    p->info_frame = info_frame;
     if (err == AXL_E_OK) {
         err = give(p, AXL_PROC_SLOT_INFO, info_frame, AXL_RIGHT_READ, 0);
     }
@@ -420,11 +473,49 @@ static void build(struct proc *p, const struct manifest *m, const struct elf_ima
     if (err == AXL_E_OK) {
         err = axl_tcb_bind_notification(p->tcb, p->ntfn);
     }
-    if (err != AXL_E_OK) {
-        fail(p, what, err);
-        return;
+    *whatp = what;
+    return err;
+}
+
+long proc_create(struct proc *p)
+{
+    const char *what = "making its memory";
+    long err = prepare(p, p->img);
+
+    if (err == AXL_E_OK) {
+        err = prepare_small(p);
     }
+    if (err == AXL_E_OK) {
+        err = build(p, p->img, p->data, &what);
+    }
+    if (err != AXL_E_OK) {
+        say("component '%s': %s: %s", p->name, what, axl_strerror(err));
+        proc_teardown(p);
+        return err;
+    }
+    p->generation++;
     p->state = PROC_READY;
+    return AXL_E_OK;
+}
+
+/* What outlives instances: the service endpoint and the persistent frames. */
+static long make_lasting(struct proc *p)
+{
+    long err = mem_retype(persist_ut, AXL_OBJ_ENDPOINT, 0, &p->service_ep);
+    uint64_t pages = p->mf->persist / PAGE, ut = 0;
+
+    if (err != AXL_E_OK || pages == 0) {
+        return err;
+    }
+    err = mem_untyped(log2_up(p->mf->persist), &ut);
+    for (uint64_t i = 0; err == AXL_E_OK && i < pages && i < PROC_PERSIST_PAGES; i++) {
+        err = mem_retype(ut, AXL_OBJ_FRAME, 0, &p->persist[p->npersist]);
+        if (err == AXL_E_OK) {
+            p->npersist++;
+        }
+    }
+    /* The untyped's slot is not needed for the frames to live: forget it, keep the memory. */
+    return err;
 }
 
 void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64_t rep,
@@ -436,6 +527,7 @@ void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64
     boot = bi;
     root_ep = rep;
     modules = module_data;
+    the_manifest = m;
     for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
         const struct mf_component *c = &m->components[i];
         struct proc *p = &procs[i];
@@ -451,38 +543,47 @@ void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64
             say("component '%s': module %s: %s", c->name, mod->name, why);
             continue;
         }
+        p->img = &images[i];
+        p->data = module_data[c->module_index];
         p->quota = c->memory;
-        p->state = PROC_READY;
-        long err = prepare(p, &images[i]);
-        if (err == AXL_E_OK) {
-            err = prepare_small(p);
-        }
+        long err = make_lasting(p);
         if (err != AXL_E_OK) {
-            fail(p, "making its memory", err);
+            say("component '%s': making its endpoint and persistent memory: %s", c->name,
+                axl_strerror(err));
+            continue;
         }
+        p->state = PROC_READY; /* so that others may be granted its endpoint */
     }
     struct proc *ns = proc_by_name("name");
     name_ep = ns && ns->state == PROC_READY ? ns->service_ep : 0;
     for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
         struct proc *p = &procs[i];
-        if (p->state == PROC_READY) {
-            build(p, m, &images[i], module_data[p->mf->module_index]);
+        if (p->state == PROC_READY && proc_create(p) != AXL_E_OK) {
+            proc_destroy(p, PROC_FAILED, 0);
         }
     }
 }
 
+long procs_init(void)
+{
+    long err = mem_untyped(16, &persist_ut);
+    if (err == AXL_E_OK) {
+        err = mem_retype(persist_ut, AXL_OBJ_NOTIFICATION, 0, &sup_ntfn);
+    }
+    return err;
+}
+
 /* --- tearing down --- */
 
-void proc_destroy(struct proc *p, enum proc_state final, int status)
+void proc_teardown(struct proc *p)
 {
     if (p->tcb) {
         axl_tcb_suspend(p->tcb);
     }
     if (p->domain) {
-        /* Every object of the process, and every copy of a capability to one, anywhere. */
+        /* Every object of the instance, and every copy of a capability to one, anywhere; the
+         * domain is whole again afterwards, ready for the next instance. */
         axl_cnode_revoke(AXL_SLOT_CNODE, p->domain);
-        axl_cnode_delete(AXL_SLOT_CNODE, p->domain);
-        slot_free(p->domain);
     }
     for (unsigned i = 0; i < p->list.count; i++) {
         if (p->list.slots[i]) {
@@ -491,10 +592,46 @@ void proc_destroy(struct proc *p, enum proc_state final, int status)
         }
     }
     p->list.count = 0;
-    p->domain = p->cnode = p->tcb = p->pml4 = p->service_ep = p->ntfn = 0;
+    p->cnode = p->tcb = p->pml4 = p->ntfn = p->ping_cap = p->inject_cap = p->info_frame = p->ipc_frame = 0;
+    p->ntext = 0;
+    p->image_pages = p->table_pages = 0;
+    p->ping_out = false;
+}
+
+void proc_destroy(struct proc *p, enum proc_state final, int status)
+{
+    proc_teardown(p);
+    if (p->domain) {
+        axl_cnode_delete(AXL_SLOT_CNODE, p->domain);
+        slot_free(p->domain);
+    }
+    if (p->service_ep) {
+        /* Clients' copies go too: blocked callers get ABORTED, later calls INVALID_CAPABILITY. */
+        axl_cnode_revoke(AXL_SLOT_CNODE, p->service_ep);
+        axl_cnode_delete(AXL_SLOT_CNODE, p->service_ep);
+        slot_free(p->service_ep);
+    }
+    for (unsigned i = 0; i < p->npersist; i++) {
+        axl_cnode_revoke(AXL_SLOT_CNODE, p->persist[i]);
+        axl_cnode_delete(AXL_SLOT_CNODE, p->persist[i]);
+        slot_free(p->persist[i]);
+    }
+    p->npersist = 0;
+    p->domain = p->service_ep = 0;
     p->state = final;
     p->status = status;
 }
+
+uint64_t proc_some_frame_address(const struct proc *p)
+{
+    uint64_t pa = 0;
+    if (p->info_frame && axl_page_address(p->info_frame, &pa) != AXL_E_OK) {
+        pa = 0;
+    }
+    return pa;
+}
+
+uint64_t proc_tsc_hz(void) { return boot && boot->tsc_hz ? boot->tsc_hz : 1000000000ull; }
 
 /* --- the report --- */
 

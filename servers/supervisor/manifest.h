@@ -62,6 +62,8 @@
 #define MF_MAX_RESTARTS_MAX 1000
 #define MF_DEFAULT_RESTART_WINDOW_MS 10000
 #define MF_DURATION_MAX_MS 3600000u /* restart-window and heartbeat: at most one hour */
+#define MF_PERSIST_MAX (256u * 1024) /* persist = ...: memory kept across restarts */
+#define MF_INJECT_NAME_MAX 23              /* characters of a fault kind's name */
 
 /* What the supervisor does when a component exits or fails (restart = ...). */
 enum mf_restart_policy {
@@ -131,6 +133,13 @@ struct mf_component {
     uint32_t heartbeat_ms;      /* 0 = none */
     bool critical;
     bool shutdown_on_exit; /* the system shuts down with this component's exit status */
+    uint64_t persist;      /* bytes of memory that survive its restarts (multiple of 4K), 0: none */
+    /* inject = KIND [after N] [seed S]: a fault to inject (docs/supervisor.md); kind "" = none.
+     * The kind's name is checked against the table by the supervisor, not here. */
+    char inject[MF_INJECT_NAME_MAX + 1];
+    uint64_t inject_after, inject_seed;
+    bool inject_every_start; /* inject again into every restarted instance (else the first only) */
+    bool may_inject;         /* may ask the supervisor to inject faults into others (SUP_INJECT) */
 };
 
 /* One problem found: "line N: ..." (line 0: not tied to a line). */

@@ -352,7 +352,7 @@ enum section {
     SEC_COMPONENT, /* in a [component], p->comp */
 };
 
-#define MAX_KEYS 16 /* keys of either section kind */
+#define MAX_KEYS 20 /* keys of either section kind */
 
 struct parser {
     struct manifest *m;
@@ -667,6 +667,91 @@ static void comp_shutdown_on_exit(struct parser *p, unsigned line, const char *v
     }
 }
 
+static void comp_persist(struct parser *p, unsigned line, const char *val)
+{
+    const char *s = val;
+    uint64_t v;
+
+    if (!scan_size(&s, &v) || *s || v > MF_PERSIST_MAX || v % MF_PAGE_SIZE) {
+        bad_value(p, line, "persist", val, "0..256K, a multiple of 4K (a number with suffix K)");
+        return;
+    }
+    p->comp->persist = v;
+}
+
+/* The next space-separated word at *s into w (at most MF_LINE_MAX bytes); false at the end. */
+static bool next_word(const char **s, char w[MF_LINE_MAX + 1])
+{
+    const char *start = skip_space(*s), *e = start;
+
+    while (*e && !is_space(*e)) {
+        e++;
+    }
+    memcpy(w, start, (size_t)(e - start));
+    w[e - start] = 0;
+    *s = e;
+    return e != start;
+}
+
+/* A fault kind's name: 1..23 of lower-case letters, digits and '-'. */
+static bool valid_kind(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-')) {
+            return false;
+        }
+    }
+    return n >= 1 && n <= MF_INJECT_NAME_MAX;
+}
+
+/* inject = KIND [after N] [seed S]: the pairs in either order, each at most once. */
+static void comp_inject(struct parser *p, unsigned line, const char *val)
+{
+    static const char *const usage = "KIND [after N] [seed S], e.g. null-read after 3 seed 7";
+    char kind[MF_LINE_MAX + 1], key[MF_LINE_MAX + 1], num[MF_LINE_MAX + 1];
+    const char *s = val;
+    uint64_t after = 0, seed = 0, v;
+    bool have_after = false, have_seed = false;
+
+    if (!next_word(&s, kind) || !valid_kind(kind)) {
+        bad_value(p, line, "inject", val, usage);
+        return;
+    }
+    while (next_word(&s, key)) {
+        bool is_after = strcmp(key, "after") == 0, is_seed = strcmp(key, "seed") == 0;
+        if ((!is_after && !is_seed) || (is_after && have_after) || (is_seed && have_seed) ||
+            !next_word(&s, num) || !parse_number(num, &v)) {
+            bad_value(p, line, "inject", val, usage);
+            return;
+        }
+        if (is_after) {
+            after = v;
+            have_after = true;
+        } else {
+            seed = v;
+            have_seed = true;
+        }
+    }
+    memcpy(p->comp->inject, kind, strlen(kind) + 1);
+    p->comp->inject_after = after;
+    p->comp->inject_seed = seed;
+}
+
+static void comp_inject_every_start(struct parser *p, unsigned line, const char *val)
+{
+    if (!parse_yes_no(val, &p->comp->inject_every_start)) {
+        bad_value(p, line, "inject-every-start", val, "yes or no");
+    }
+}
+
+static void comp_may_inject(struct parser *p, unsigned line, const char *val)
+{
+    if (!parse_yes_no(val, &p->comp->may_inject)) {
+        bad_value(p, line, "may-inject", val, "yes or no");
+    }
+}
+
 static const struct key component_keys[] = {
     {"module", comp_module},
     {"priority", comp_priority},
@@ -680,6 +765,10 @@ static const struct key component_keys[] = {
     {"heartbeat", comp_heartbeat},
     {"critical", comp_critical},
     {"shutdown-on-exit", comp_shutdown_on_exit},
+    {"persist", comp_persist},
+    {"inject", comp_inject},
+    {"inject-every-start", comp_inject_every_start},
+    {"may-inject", comp_may_inject},
 };
 
 _Static_assert(sizeof(component_keys) / sizeof(component_keys[0]) <= MAX_KEYS, "key_line");
