@@ -111,8 +111,10 @@ void axl_inject_fire(const struct axl_inject *in)
         *(volatile uint64_t *)(uintptr_t)(in->arg ? in->arg : 0x1000) = 0xdeadbeef;
         break;
     case AXL_INJECT_DIVIDE_BY_ZERO: {
-        volatile uint64_t zero = 0;
-        sink = 1 / zero;
+        /* In assembly: gcc turns 1 / x for unsigned x into a compare, with no division. */
+        uint64_t lo = 1, hi = 0, zero = sink & 0;
+        __asm__ volatile("divq %2" : "+a"(lo), "+d"(hi) : "r"(zero));
+        sink = lo;
         break;
     }
     case AXL_INJECT_INVALID_OPCODE:
@@ -154,7 +156,7 @@ void axl_inject_reply(const struct axl_inject *in, struct axl_msg *reply)
     switch (in->kind) {
     case AXL_INJECT_REPLY_GARBAGE:
         for (unsigned i = 1; i < len || i < 2; i++) {
-            reply->mr[i] = axl_inject_random(&rng);
+            axl_msg_set(reply, i, axl_inject_random(&rng));
         }
         reply->mr[0] = AXL_E_OK; /* garbage that claims success: the hard case for a client */
         reply->info = AXL_MSGINFO(0, 0, len < 2 ? 2 : len);
@@ -164,7 +166,7 @@ void axl_inject_reply(const struct axl_inject *in, struct axl_msg *reply)
         break;
     case AXL_INJECT_REPLY_OVERSIZED:
         for (unsigned i = len; i < AXL_MSG_MAX_WORDS; i++) {
-            reply->mr[i] = axl_inject_random(&rng);
+            axl_msg_set(reply, i, axl_inject_random(&rng)); /* MR4 on: the IPC buffer */
         }
         reply->info = AXL_MSGINFO(0, 0, AXL_MSG_MAX_WORDS);
         break;

@@ -317,6 +317,7 @@ void ipc_fault(struct tcb *t, unsigned kind, uint64_t addr, uint64_t detail)
     if (cte_empty(&t->fault_ep) && t->critical) {
         /* The supervisor itself: nothing would restart anything any more. A reboot is the
          * clean answer; a hang that looks alive is the one thing it must never be. */
+        klog_console_reclaim();
         kerror("fault", "the root task (supervisor, thread %llu) took fault %u at rip 0x%llx "
                         "addr 0x%llx: nothing supervises it; rebooting the system",
                (unsigned long long)t->id, kind, (unsigned long long)t->regs.rip,

@@ -30,6 +30,8 @@ void klog_raw(const char *s);
  * now on the log goes only to the ring buffer, read with klog_read.
  */
 void klog_console_release(void);
+/* Takes the console UART back for the last words before a reboot. */
+void klog_console_reclaim(void);
 
 /*
  * Copies up to max log bytes from position pos (bytes since boot) into

@@ -82,6 +82,11 @@ void klog_console_release(void)
     }
 }
 
+void klog_console_reclaim(void)
+{
+    console_released = false; /* the machine is about to go: nobody else will print this */
+}
+
 uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first)
 {
     uint64_t oldest = written > RING_SIZE ? written - RING_SIZE : 0;

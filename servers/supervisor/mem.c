@@ -163,3 +163,34 @@ long root_map(uint64_t vaddr, uint64_t frame, unsigned rights)
 {
     return mem_map(AXL_SLOT_VSPACE, vaddr, frame, rights, 0, root_tables_ut, &root_list);
 }
+
+/*
+ * A frame already mapped in a process cannot be mapped again through the
+ * same capability (each frame capability maps once): the supervisor looks at
+ * such frames (info pages, status words, text to mutate) through a copy.
+ */
+static uint64_t peek_slot;
+
+void *peek_map(uint64_t frame)
+{
+    if (!peek_slot && !(peek_slot = slot_alloc())) {
+        return NULL;
+    }
+    if (axl_cnode_copy(AXL_SLOT_CNODE, peek_slot, AXL_SLOT_CNODE, frame, AXL_RIGHTS_ALL) !=
+        AXL_E_OK) {
+        return NULL;
+    }
+    long err = mem_map(AXL_SLOT_VSPACE, ROOT_SCRATCH + 4096, peek_slot,
+                       AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, root_tables_ut, &root_list);
+    if (err != AXL_E_OK) {
+        axl_cnode_delete(AXL_SLOT_CNODE, peek_slot);
+        return NULL;
+    }
+    return (void *)(ROOT_SCRATCH + 4096);
+}
+
+void peek_unmap(void)
+{
+    axl_page_unmap(peek_slot);
+    axl_cnode_delete(AXL_SLOT_CNODE, peek_slot);
+}

@@ -61,4 +61,9 @@ void scratch_unmap(uint64_t frame);
 /* Maps frame at vaddr in the root task's own space. */
 long root_map(uint64_t vaddr, uint64_t frame, unsigned rights);
 
+/* A frame mapped elsewhere, mapped for the supervisor to read and write through a copy; NULL on
+ * failure. One at a time: peek_unmap before the next. */
+void *peek_map(uint64_t frame);
+void peek_unmap(void);
+
 #endif /* AXL_ROOT_MEM_H */

@@ -446,7 +446,7 @@ static long build(struct proc *p, const struct elf_image *img, const uint8_t *da
     info.boot_tsc = rdtsc();
     memcpy(info.name, p->name, sizeof(info.name) - 1);
     memcpy(info.args, p->mf->args, sizeof(info.args) - 1);
-    info.generation = p->generation;
+    info.generation = p->generation + 1; /* this instance's: counted once it is built */
     info.persist_size = (uint64_t)p->npersist * PAGE;
     info.heartbeat_ms = p->mf->heartbeat_ms;
     supervise_initial_injection(p, &info);

@@ -34,18 +34,39 @@
     X(0x401, UART_WRITE, "str bytes -> MR1 bytes written")                                        \
     X(0x402, UART_READ, "MR0 most bytes -> str bytes received (empty: none waiting)")
 
+/*
+ * The example storage service (servers/store): 64-bit values under keys 0..127, kept in memory
+ * that outlives the server's restarts. Every result carries a check word (axl_store_check) so a
+ * client can tell a garbled reply from a real one.
+ */
+#define AXL_STORE_OPS(X)                                                                           \
+    X(0x501, STORE_PUT, "MR0 key, MR1 value -> MR1 key, MR2 check (idempotent)")                   \
+    X(0x502, STORE_GET, "MR0 key -> MR1 value, MR2 check (NOT_FOUND: never written)")              \
+    X(0x503, STORE_ADD, "MR0 key, MR1 delta -> MR1 new value, MR2 check (not idempotent)")
+
 /* Every driver and server built on axl_serve also answers this (supervisor heartbeat). */
 #define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
 
 enum axl_op {
 #define AXL_X(label, name, text) AXL_OP_##name = (label),
     AXL_COMMON_OPS(AXL_X) AXL_SUPERVISOR_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
-        AXL_UART_OPS(AXL_X)
+        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X)
 #undef AXL_X
 };
 
 /* Names services register under. */
 #define AXL_SERVICE_CONSOLE "console"
 #define AXL_SERVICE_UART "uart"
+#define AXL_SERVICE_STORE "store"
+
+/* The check word of a store reply: a hash of the operation, key and result. */
+static inline unsigned long long axl_store_check(unsigned long long op, unsigned long long key,
+                                                 unsigned long long v)
+{
+    unsigned long long h = 0x9e3779b97f4a7c15ull ^ op;
+    h = (h ^ key) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ v) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
+}
 
 #endif /* AXL_LIBIPC_PROTOCOLS_H */
