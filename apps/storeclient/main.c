@@ -39,34 +39,36 @@ static bool have[KEYS];
 static uint64_t counter; /* the counter's value as far as we know */
 static unsigned long requests, ok, resolved, unknown, failed, lost;
 
-/* One request; a reply whose check word is wrong is complained about and counts as restarted. */
+/*
+ * One request. A reply whose check word is wrong, or a refusal of a well-formed request, is
+ * complained about (the supervisor restarts the store) and the request sent again if idempotent.
+ */
 static long request(uint64_t op, uint64_t key, uint64_t arg, unsigned flags, uint64_t *result)
 {
-    struct axl_msg m;
-    axl_rpc_begin(&m, op);
-    axl_msg_put_word(&m, key);
-    if (op != AXL_OP_STORE_GET) {
-        axl_msg_put_word(&m, arg);
-    }
     requests++;
     for (unsigned attempt = 0; attempt < 4; attempt++) {
-        long status = axl_service_call(&store, &m, flags);
-        if (status != AXL_E_OK) {
-            return status;
-        }
-        uint64_t v = AXL_MSGINFO_LEN(m.info) >= 3 ? m.mr[1] : 0;
-        if (AXL_MSGINFO_LEN(m.info) >= 3 && m.mr[2] == axl_store_check(op, key, v)) {
-            *result = v;
-            return AXL_E_OK;
-        }
-        axl_service_complain(&store, "a reply whose check word is wrong");
-        if (!(flags & AXL_CALL_IDEMPOTENT)) {
-            return AXL_S_RESTARTED;
-        }
-        axl_rpc_begin(&m, op); /* again, to the restarted store */
+        struct axl_msg m; /* built anew each time: the reply overwrites it */
+        axl_rpc_begin(&m, op);
         axl_msg_put_word(&m, key);
         if (op != AXL_OP_STORE_GET) {
             axl_msg_put_word(&m, arg);
+        }
+        long status = axl_service_call(&store, &m, flags);
+        if (status == AXL_S_BAD_REQUEST || status == AXL_S_NO_SUCH_OP) {
+            /* Our requests are well-formed: such an answer is the store misbehaving. */
+            axl_service_complain(&store, "a well-formed request refused as malformed");
+        } else if (status != AXL_E_OK) {
+            return status;
+        } else {
+            uint64_t v = AXL_MSGINFO_LEN(m.info) >= 3 ? m.mr[1] : 0;
+            if (AXL_MSGINFO_LEN(m.info) >= 3 && m.mr[2] == axl_store_check(op, key, v)) {
+                *result = v;
+                return AXL_E_OK;
+            }
+            axl_service_complain(&store, "a reply whose check word is wrong");
+        }
+        if (!(flags & AXL_CALL_IDEMPOTENT)) {
+            return AXL_S_RESTARTED; /* the store is restarted: whether it acted is unknown */
         }
     }
     return AXL_S_TIMEOUT;
@@ -76,6 +78,12 @@ static void check_key(uint64_t key)
 {
     uint64_t v = 0;
     long st = request(AXL_OP_STORE_GET, key, 0, AXL_CALL_IDEMPOTENT, &v);
+    if ((st == AXL_E_OK && v != acked[key]) || st == AXL_S_NOT_FOUND) {
+        /* Wrong, or missing: the running store may be broken rather than the data gone. A
+         * restarted, pristine store reads the same records; if it agrees, the value is lost. */
+        axl_service_complain(&store, "an acknowledged value reads back wrong");
+        st = request(AXL_OP_STORE_GET, key, 0, AXL_CALL_IDEMPOTENT, &v);
+    }
     if (st == AXL_E_OK && v == acked[key]) {
         ok++;
     } else if (st == AXL_S_FAILED || st == AXL_S_TIMEOUT) {
@@ -103,6 +111,10 @@ static void add_once(void)
     }
     /* Outcome unknown: the store restarted with our ADD. Reading the counter settles it. */
     st = request(AXL_OP_STORE_GET, COUNTER_KEY, 0, AXL_CALL_IDEMPOTENT, &v);
+    if (st == AXL_S_NOT_FOUND && counter == 0) {
+        st = AXL_E_OK; /* never written: the first ADD was the one lost, so it was not applied */
+        v = 0;
+    }
     if (st == AXL_E_OK && (v == counter || v == counter + 1)) {
         resolved++;
         counter = v;

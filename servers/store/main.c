@@ -13,6 +13,12 @@
  * lost (it was never acknowledged), and every acknowledged one is kept.
  * A new instance needs no recovery pass: reading always takes the valid
  * copy with the higher sequence number.
+ *
+ * Before acknowledging, a write is read back through the same path a later
+ * read takes. A store whose code is corrupted (the campaign's code
+ * mutations found this) could otherwise acknowledge a record no read can
+ * find: a silent loss. Read back, the corruption becomes a crash before the
+ * acknowledgement, which the supervisor repairs with a fresh instance.
  */
 #include <axl/axl.h>
 #include <axl/name.h>
@@ -63,6 +69,18 @@ static void write_value(uint64_t key, uint64_t value)
     next->sum = record_sum(&r); /* from here on, it is the current copy */
 }
 
+/* Writes, reads back, and stops the process (no acknowledgement) if they disagree. */
+static void write_checked(uint64_t key, uint64_t value)
+{
+    write_value(key, value);
+    volatile struct record *r = current(key);
+    if (!r || r->value != value) {
+        axl_printf("store: key %lu does not read back as written: stopping unacknowledged\n",
+                   (unsigned long)key);
+        __builtin_trap(); /* fail-stop: the supervisor restarts a pristine instance */
+    }
+}
+
 static long get_key(const struct axl_rpc_request *req, unsigned *pos, uint64_t *key)
 {
     if (axl_msg_get_word(req->msg, pos, key) != AXL_E_OK || *key >= KEYS) {
@@ -86,7 +104,7 @@ static long op_put(void *ctx, struct axl_rpc_request *req)
     if (get_key(req, &pos, &key) != AXL_E_OK || axl_msg_get_word(req->msg, &pos, &value)) {
         return AXL_S_BAD_REQUEST;
     }
-    write_value(key, value);
+    write_checked(key, value);
     return reply2(req, AXL_OP_STORE_PUT, key, key);
 }
 
@@ -112,7 +130,7 @@ static long op_add(void *ctx, struct axl_rpc_request *req)
     }
     volatile struct record *r = current(key);
     uint64_t value = (r ? r->value : 0) + delta;
-    write_value(key, value);
+    write_checked(key, value);
     return reply2(req, AXL_OP_STORE_ADD, key, value);
 }
 

@@ -650,6 +650,8 @@ static const char *state_name(const struct proc *p, uint64_t *tcb_state)
         return "faulted";
     case PROC_FAILED:
         return "failed";
+    case PROC_WAITING:
+        return "waiting";
     default:
         break;
     }
@@ -677,8 +679,8 @@ static const char *state_name(const struct proc *p, uint64_t *tcb_state)
 
 void procs_report(void)
 {
-    say("%4s %-16s %-8s %4s %5s %8s %9s", "pid", "name", "state", "prio", "caps", "mem KiB",
-        "quota KiB");
+    say("%4s %-16s %-8s %4s %5s %8s %9s %4s %8s", "pid", "name", "state", "prio", "caps", "mem KiB",
+        "quota KiB", "gen", "restarts");
     for (unsigned i = 0; i < PROC_MAX; i++) {
         const struct proc *p = &procs[i];
         uint64_t ts;
@@ -701,8 +703,8 @@ void procs_report(void)
         }
         uint64_t mem = (p->image_pages + p->table_pages + 1) * PAGE + (p->cnode ? CNODE_BYTES : 0) +
                        heap_used;
-        say("%4llu %-16s %-8s %4u %5u %8llu %9llu", (unsigned long long)p->pid, p->name, state,
-            p->mf ? p->mf->priority : 0, caps, (unsigned long long)(p->cnode ? mem / 1024 : 0),
-            (unsigned long long)(p->quota / 1024));
+        say("%4llu %-16s %-8s %4u %5u %8llu %9llu %4llu %8u", (unsigned long long)p->pid, p->name,
+            state, p->mf ? p->mf->priority : 0, caps, (unsigned long long)(p->cnode ? mem / 1024 : 0),
+            (unsigned long long)(p->quota / 1024), (unsigned long long)p->generation, p->restarts);
     }
 }

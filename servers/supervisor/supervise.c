@@ -114,6 +114,10 @@ static const char *inject_kind_text(const struct proc *p) { return p->mf->inject
 /* Applies a code mutation (SWIFI) to p's running text; logs what changed. */
 static long swifi_apply(struct proc *p, unsigned kind, uint64_t seed)
 {
+#ifdef AXL_NO_FAULT_INJECTION
+    (void)p, (void)kind, (void)seed;
+    return AXL_S_DENIED; /* a release build: compiled out */
+#endif
     static uint8_t text[256 * 1024];
     const struct elf_segment *seg = NULL;
     static const enum swifi_kind kinds[] = {
@@ -210,6 +214,10 @@ static void supervise_started(struct proc *p)
 /* Arms an injection in p now (SUP_INJECT). */
 static long inject_now(struct proc *p, unsigned kind, uint64_t after, uint64_t seed)
 {
+#ifdef AXL_NO_FAULT_INJECTION
+    (void)p, (void)kind, (void)after, (void)seed;
+    return AXL_S_DENIED; /* a release build: compiled out */
+#endif
     if (p->state != PROC_READY || !p->info_frame) {
         return AXL_S_NOT_FOUND;
     }
@@ -248,6 +256,9 @@ long supervise_inject_request(struct proc *from, const struct axl_msg *m)
         return AXL_E_INVALID_ARGUMENT;
     }
     if (strcmp(name, "supervisor") == 0 && !axl_inject_by_supervisor(kind)) {
+#ifdef AXL_NO_FAULT_INJECTION
+        return AXL_S_DENIED;
+#endif
         /* The supervisor-crash scenario: nothing supervises the supervisor, so the kernel
          * must turn this into a clean reboot. */
         say("inject: 'supervisor' %s, asked by '%s'", kind_name, from->name);
@@ -262,8 +273,6 @@ long supervise_inject_request(struct proc *from, const struct axl_msg *m)
 }
 
 /* --- failures and restarts --- */
-
-enum failure { F_FAULT, F_HANG, F_EXIT, F_COMPLAINT };
 
 void supervise_reboot(const char *why)
 {
@@ -321,11 +330,10 @@ static void names_failed(struct proc *p)
     axl_rpc_call(name_ep, &m);
 }
 
-/* p failed (what_line says how): tear it down and apply its policy. */
-static void failure(struct proc *p, enum failure f, uint64_t fault_tsc, const char *what_line)
+/* p failed (what_line says how; fault_tsc when, 0: now): tear it down and apply its policy. */
+static void failure(struct proc *p, uint64_t fault_tsc, uint64_t now, const char *what_line)
 {
     const struct mf_component *c = p->mf;
-    uint64_t now = rdtsc();
 
     p->fault_tsc = fault_tsc && fault_tsc <= now ? fault_tsc : now;
     p->detect_tsc = now;
@@ -382,7 +390,6 @@ static void failure(struct proc *p, enum failure f, uint64_t fault_tsc, const ch
     if (p->state == PROC_READY && proc_by_name("console") == p) {
         console_retag(); /* a new console knows no tags */
     }
-    (void)f;
 }
 
 static const char *fault_name(uint64_t kind)
@@ -397,6 +404,7 @@ static const char *fault_name(uint64_t kind)
 
 void supervise_fault(struct proc *p, const struct axl_msg *m)
 {
+    uint64_t now = rdtsc(); /* detection: before anything else is done */
     char line[200];
     uint64_t kind = AXL_MSGINFO_LABEL(m->info);
 
@@ -414,11 +422,12 @@ void supervise_fault(struct proc *p, const struct axl_msg *m)
         tsc = 0;
     }
     p->status = (int)kind;
-    failure(p, F_FAULT, tsc, line);
+    failure(p, tsc, now, line);
 }
 
 void supervise_exit(struct proc *p, int status)
 {
+    uint64_t now = rdtsc();
     char line[120];
 
     axl_snprintf(line, sizeof(line), "component '%s' (pid %llu) exited with status %d", p->name,
@@ -434,7 +443,7 @@ void supervise_exit(struct proc *p, int status)
         return;
     }
     p->status = status;
-    failure(p, F_EXIT, 0, line);
+    failure(p, 0, now, line);
 }
 
 /* p's framework signalled that it served its first request: its times are in its status words. */
@@ -462,7 +471,7 @@ static void serving(struct proc *p)
 long supervise_complain(struct proc *from, const struct axl_msg *m, struct axl_msg *reply)
 {
     char service[MF_NAME_MAX + 1], reason[120], line[220];
-    uint64_t gen;
+    uint64_t gen, now = rdtsc();
     unsigned pos = 0;
 
     if (axl_msg_get_word(m, &pos, &gen) != AXL_E_OK ||
@@ -482,7 +491,7 @@ long supervise_complain(struct proc *from, const struct axl_msg *m, struct axl_m
     if (restart) {
         axl_snprintf(line, sizeof(line), "component '%s' (pid %llu) complained about: %s (by '%s')",
                      p->name, (unsigned long long)p->pid, reason, from->name);
-        failure(p, F_COMPLAINT, 0, line);
+        failure(p, 0, now, line);
     }
     return AXL_E_OK;
 }
@@ -523,7 +532,7 @@ void supervise_notified(uint64_t word)
             char line[120];
             axl_snprintf(line, sizeof(line), "component '%s' (pid %llu) hung: no heartbeat answer "
                          "in %llu ms", p->name, (unsigned long long)p->pid, (unsigned long long)hb);
-            failure(p, F_HANG, p->ping_tsc, line);
+            failure(p, p->ping_tsc, now, line);
         } else if (!p->ping_out && now - p->ping_tsc >= ticks_of_ms(hb)) {
             p->ping_out = true;
             p->ping_tsc = now;
