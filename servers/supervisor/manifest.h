@@ -126,7 +126,7 @@ struct mf_component {
 
     char args[MF_ARGS_MAX + 1]; /* NUL-terminated; "" by default */
 
-    /* For the supervisor: parsed and checked, not yet acted on by the root task. */
+    /* For the supervisor (supervise.c, docs/supervisor.md). */
     enum mf_restart_policy restart;
     unsigned max_restarts;      /* 0..1000 */
     uint32_t restart_window_ms; /* 1 ms .. 1 h */

@@ -49,7 +49,7 @@ PHASE_TEXT = {
     "init": "from the new instance's start until it waits for requests",
     "reconnect": "from then until a client's request reached it "
                  "(the supervisor's 'first request after')",
-    "downtime": "from the fault until that first request was served",
+    "downtime": "from the fault until that first request reached the new instance",
 }
 
 DEFAULT_RESTARTS = 100

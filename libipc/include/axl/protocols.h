@@ -12,7 +12,7 @@
 #define AXL_SUPERVISOR_OPS(X)                                                                            \
     X(0x101, SUP_EXIT, "MR0 status -> no reply: the process is torn down")                        \
     X(0x102, SUP_PS, "-> prints the process report on the console")                               \
-    X(0x104, SUP_COMPLAIN, "MR0 generation, str service, str reason -> MR1 1 if it restarts it")   \
+    X(0x104, SUP_COMPLAIN, "MR0 generation, str service, str reason -> MR1 1 if it restarted it")   \
     X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)")
 
 /* The name server: register, look up and withdraw services by name. */
@@ -44,7 +44,8 @@
     X(0x502, STORE_GET, "MR0 key -> MR1 value, MR2 check (NOT_FOUND: never written)")              \
     X(0x503, STORE_ADD, "MR0 key, MR1 delta -> MR1 new value, MR2 check (not idempotent)")
 
-/* Every driver and server built on axl_serve also answers this (supervisor heartbeat). */
+/* Every driver and server built on axl_serve also answers this (a liveness probe for clients;
+ * the supervisor's heartbeat is a notification bit, AXL_NOTIFY_HEARTBEAT). */
 #define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
 
 enum axl_op {
