@@ -23,12 +23,6 @@
 
 #define NS_PER_S 1000000000ull
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 /* TSC ticks per second, 0 if unknown. */
 static uint64_t tsc_hz(void)
@@ -44,7 +38,7 @@ static uint64_t ticks_to(uint64_t ticks, uint64_t hz, uint64_t per_s)
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
-    uint64_t hz = tsc_hz(), t = rdtsc();
+    uint64_t hz = tsc_hz(), t = axl_rdtsc();
 
     if ((id != CLOCK_REALTIME && id != CLOCK_MONOTONIC) || hz == 0) {
         return axlc_fail(EINVAL);
@@ -77,7 +71,7 @@ int clock_settime(clockid_t id, const struct timespec *ts)
 
 int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 {
-    uint64_t hz = tsc_hz(), t = rdtsc();
+    uint64_t hz = tsc_hz(), t = axl_rdtsc();
 
     (void)tz; /* obsolete: there are no time zones */
     if (hz == 0) {
@@ -92,7 +86,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 clock_t times(struct tms *tms)
 {
-    uint64_t hz = tsc_hz(), t = rdtsc();
+    uint64_t hz = tsc_hz(), t = axl_rdtsc();
     uint64_t start = axl_procinfo ? axl_procinfo->boot_tsc : 0;
 
     if (hz == 0) {

@@ -134,12 +134,6 @@ static struct {
     bool armed;
 } inj;
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 /* Takes a new injection request from the info page (the supervisor writes it there). */
 static void inject_take(void)
@@ -180,7 +174,7 @@ static bool inject_due(void)
 long axl_serve(const struct axl_server *s)
 {
     struct axl_msg msg;
-    uint64_t ready_tsc = rdtsc(), first_tsc = 0;
+    uint64_t ready_tsc = axl_rdtsc(), first_tsc = 0;
     bool reported = !axl_procinfo; /* the root task reports to nobody */
 
     inject_take();
@@ -206,7 +200,7 @@ long axl_serve(const struct axl_server *s)
             continue;
         }
         if (!first_tsc) {
-            first_tsc = rdtsc();
+            first_tsc = axl_rdtsc();
         }
         struct axl_msg req = msg;
         struct axl_msg reply = axl_message(0, 1);

@@ -9,12 +9,6 @@
 #include <axl/protocols.h>
 #include <axl/rpc.h>
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 /* Looks s->name up again into s->slot (emptied first). */
 static long resolve(struct axl_service *s)
@@ -76,7 +70,7 @@ long axl_service_call(struct axl_service *s, struct axl_msg *m, unsigned flags)
 {
     const struct axl_msg req = *m;
     uint64_t hz = axl_procinfo && axl_procinfo->tsc_hz ? axl_procinfo->tsc_hz : 1000000000ull;
-    uint64_t deadline = rdtsc() + s->budget_us * (hz / 1000000 ? hz / 1000000 : 1);
+    uint64_t deadline = axl_rdtsc() + s->budget_us * (hz / 1000000 ? hz / 1000000 : 1);
     unsigned tries = s->tries ? s->tries : 1;
 
     s->calls++;
@@ -106,7 +100,7 @@ long axl_service_call(struct axl_service *s, struct axl_msg *m, unsigned flags)
         if (!(flags & AXL_CALL_IDEMPOTENT)) {
             return status;
         }
-        if (r != AXL_E_OK || attempt >= tries || rdtsc() > deadline) {
+        if (r != AXL_E_OK || attempt >= tries || axl_rdtsc() > deadline) {
             return AXL_S_TIMEOUT;
         }
         s->retries++;

@@ -35,12 +35,6 @@ static void *const *modules;
 uint64_t name_ep; /* the name server's service endpoint (root slot), 0 if none */
 static const struct manifest *the_manifest;
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 /* Bits of the smallest power of two >= n (n >= 1). */
 static unsigned log2_up(uint64_t n)
@@ -443,7 +437,7 @@ static long build(struct proc *p, const struct elf_image *img, const uint8_t *da
     info.first_free = next;
     info.heap_base = AXL_PROC_HEAP_BASE;
     info.heap_quota = 1ull << log2_up(p->quota);
-    info.boot_tsc = rdtsc();
+    info.boot_tsc = axl_rdtsc();
     memcpy(info.name, p->name, sizeof(info.name) - 1);
     memcpy(info.args, p->mf->args, sizeof(info.args) - 1);
     info.generation = p->generation + 1; /* this instance's: counted once it is built */

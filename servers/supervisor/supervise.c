@@ -39,12 +39,6 @@
 static bool timer_armed;
 static bool restarting; /* say() must not use the console while a component is torn down */
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 static uint64_t us_of(uint64_t ticks) { return ticks * 1000000 / proc_tsc_hz(); }
 static uint64_t ticks_of_ms(uint64_t ms) { return ms * (proc_tsc_hz() / 1000); }
@@ -297,7 +291,7 @@ void supervise_reboot(const char *why)
 /* Starts a new instance of p (it was torn down); the lines about it are printed after. */
 static void restart_now(struct proc *p)
 {
-    uint64_t t0 = rdtsc();
+    uint64_t t0 = axl_rdtsc();
     long err = proc_create(p);
 
     if (err != AXL_E_OK) {
@@ -306,7 +300,7 @@ static void restart_now(struct proc *p)
         return;
     }
     supervise_started(p);
-    p->start_tsc = rdtsc();
+    p->start_tsc = axl_rdtsc();
     axl_tcb_resume(p->tcb);
     p->restarts++;
     p->ping_tsc = p->start_tsc;
@@ -339,7 +333,7 @@ static void failure(struct proc *p, uint64_t fault_tsc, uint64_t now, const char
     p->detect_tsc = now;
     restarting = true;
     proc_teardown(p);
-    p->torn_tsc = rdtsc();
+    p->torn_tsc = axl_rdtsc();
     p->timing = false;
     hold("%s", what_line);
 
@@ -404,7 +398,7 @@ static const char *fault_name(uint64_t kind)
 
 void supervise_fault(struct proc *p, const struct axl_msg *m)
 {
-    uint64_t now = rdtsc(); /* detection: before anything else is done */
+    uint64_t now = axl_rdtsc(); /* detection: before anything else is done */
     char line[200];
     uint64_t kind = AXL_MSGINFO_LABEL(m->info);
 
@@ -427,7 +421,7 @@ void supervise_fault(struct proc *p, const struct axl_msg *m)
 
 void supervise_exit(struct proc *p, int status)
 {
-    uint64_t now = rdtsc();
+    uint64_t now = axl_rdtsc();
     char line[120];
 
     axl_snprintf(line, sizeof(line), "component '%s' (pid %llu) exited with status %d", p->name,
@@ -471,7 +465,7 @@ static void serving(struct proc *p)
 long supervise_complain(struct proc *from, const struct axl_msg *m, struct axl_msg *reply)
 {
     char service[MF_NAME_MAX + 1], reason[120], line[220];
-    uint64_t gen, now = rdtsc();
+    uint64_t gen, now = axl_rdtsc();
     unsigned pos = 0;
 
     if (axl_msg_get_word(m, &pos, &gen) != AXL_E_OK ||
@@ -498,7 +492,7 @@ long supervise_complain(struct proc *from, const struct axl_msg *m, struct axl_m
 
 void supervise_notified(uint64_t word)
 {
-    uint64_t now = rdtsc();
+    uint64_t now = axl_rdtsc();
 
     for (unsigned i = 0; i < PROC_MAX; i++) {
         if (word & (1ull << i) && procs[i].state == PROC_READY) {
@@ -544,7 +538,7 @@ void supervise_notified(uint64_t word)
 
 void supervise_start(void)
 {
-    uint64_t now = rdtsc();
+    uint64_t now = axl_rdtsc();
 
     axl_tcb_bind_notification(AXL_SLOT_TCB, sup_ntfn);
     for (unsigned i = 0; i < PROC_MAX; i++) {

@@ -1000,21 +1000,13 @@ KTEST(LOG_005, "once more than 16 KiB has been logged, LOG_READ from 0 returns M
 
 /* ------------------------------------------------------------ NTFN_SET_TIMER (KT-TMR-*) */
 
-static uint64_t tsc_now(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
-
 /* Polls n until its word is non-zero or `seconds` of TSC time have passed: the word, or 0. */
 static uint64_t poll_for(uint64_t n, unsigned seconds)
 {
-    uint64_t hz = axl_bootinfo && axl_bootinfo->tsc_hz ? axl_bootinfo->tsc_hz : 1000000000ull;
-    uint64_t end = tsc_now() + seconds * hz;
+    uint64_t end = kt_now() + kt_ticks_ms(seconds * 1000ull);
     uint64_t word;
 
-    while (tsc_now() < end) {
+    while (kt_now() < end) {
         if (axl_poll(n, &word) == AXL_E_OK) {
             return word;
         }

@@ -66,12 +66,6 @@ static void put_handler(uint64_t slot)
 
 /* --- time, from the TSC (bootinfo->tsc_hz) --- */
 
-static uint64_t rdtsc(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (uint64_t)hi << 32 | lo;
-}
 
 static uint64_t ms_to_tsc(uint64_t ms)
 {
@@ -81,8 +75,8 @@ static uint64_t ms_to_tsc(uint64_t ms)
 
 static void spin_ms(uint64_t ms)
 {
-    uint64_t end = rdtsc() + ms_to_tsc(ms);
-    while (rdtsc() < end) {
+    uint64_t end = axl_rdtsc() + ms_to_tsc(ms);
+    while (axl_rdtsc() < end) {
         __asm__ volatile("pause");
     }
 }
@@ -90,12 +84,12 @@ static void spin_ms(uint64_t ms)
 /* Polls ntfn until it has a word or ms have passed; returns POLL's last error. */
 static long poll_for(uint64_t ntfn, uint64_t ms, uint64_t *word)
 {
-    uint64_t end = rdtsc() + ms_to_tsc(ms);
+    uint64_t end = axl_rdtsc() + ms_to_tsc(ms);
     long err;
 
     do {
         err = axl_poll(ntfn, word);
-    } while (err == AXL_E_WOULD_BLOCK && rdtsc() < end);
+    } while (err == AXL_E_WOULD_BLOCK && axl_rdtsc() < end);
     return err;
 }
 

@@ -243,12 +243,7 @@ void kt_threads_end(void) { clean(); }
 
 /* --- time and waiting --- */
 
-uint64_t kt_now(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
+uint64_t kt_now(void) { return axl_rdtsc(); }
 
 uint64_t kt_ticks_ms(uint64_t ms)
 {

@@ -13,9 +13,7 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import sys
-import tempfile
 import textwrap
 import unittest
 from pathlib import Path
@@ -24,6 +22,7 @@ from unittest import mock
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 
+from tests.tools import fake_repo  # noqa: E402
 from axlpy import AxlError, abi, bench, bench_restart, campaign, qemu  # noqa: E402
 
 from tests.tools.test_axl import load_cli                           # noqa: E402
@@ -323,31 +322,9 @@ exit = "pass"
 """
 
 
-class FakeRepo:
-    """A repository root with the store template and fake build outputs."""
-
-    def __init__(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.root = Path(self._tmp.name).resolve()
-        for rel in (abi.EXIT_HEADER,):
-            (self.root / rel).parent.mkdir(parents=True)
-            shutil.copyfile(ROOT / rel, self.root / rel)
-        self.write(campaign.INJECT_HEADER, INJECT_H)
-        self.template = self.root / campaign.CAMPAIGN_DIR / "store"
-        self.write(self.template / "scenario.toml", SCENARIO_TOML)
-        self.write(self.template / "store.manifest", MANIFEST)
-        for p in ("supervisor", "store", "storeclient"):
-            self.write(campaign.PROGRAM_DIR / f"{p}.elf", f"ELF {p}")
-        self.write(qemu.KERNEL, "kernel")
-
-    def write(self, rel, text):
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-        return path
-
-    def cleanup(self):
-        self._tmp.cleanup()
+def FakeRepo():
+    """A repository root with the store template and fake build outputs (fake_repo.py)."""
+    return fake_repo.FakeRepo(INJECT_H, SCENARIO_TOML, MANIFEST)
 
 
 class ScenarioTest(unittest.TestCase):

@@ -180,6 +180,14 @@ static inline long axl_wait(uint64_t ntfn, uint64_t *word)
 }
 
 /* POLL: as axl_wait without blocking: AXL_E_WOULD_BLOCK (and *word = 0) if the word is 0. */
+/* The time stamp counter (ticks per second: axl_procinfo or axl_bootinfo ->tsc_hz). */
+static inline uint64_t axl_rdtsc(void)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (uint64_t)hi << 32 | lo;
+}
+
 static inline long axl_poll(uint64_t ntfn, uint64_t *word)
 {
     struct axl_msg m = {0};
