@@ -14,6 +14,7 @@
 #include <klog.h>
 #include <panic.h>
 #include <pmm.h>
+#include <pstore.h>
 #include <selftest.h>
 #include <thread.h>
 #include <uapi/axl/exit.h>
@@ -177,6 +178,7 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     memory_init(&boot_info);
     report_boot(&boot_info);
     clock_start(boot_info.cmdline);
+    pstore_init();
     selftest_run(SELFTEST_LATE);
     sched_start(boot_info.cmdline);
     if (have_root_task(&boot_info)) {

@@ -122,7 +122,30 @@ bool arch_addr_on_kernel_stack(uint64_t addr, uint64_t len);
 /* If addr is in a stack guard page, the stack's name, else NULL. */
 const char *arch_guard_page_owner(uint64_t addr);
 
+/* --- the persistent crash store (arch/x86_64/erst.c): ACPI ERST, fw_cfg --- */
+/* Finds the ERST device; returns its exchange buffer's size, 0 if there is none (logged). */
+size_t arch_erst_probe(void);
+/* The exchange buffer: a record is written from, and read into, its start. */
+void *arch_erst_buffer(void);
+/* ERST operations; each returns the device's command status (0 success, 1 no space,
+ * 3 failed, 4 store empty, 5 not found). */
+int arch_erst_write(void);
+int arch_erst_read(uint64_t id);
+int arch_erst_clear(uint64_t id);
+/* The next record id of the device's cursor; ~0 at the end, where the cursor restarts. */
+uint64_t arch_erst_next_id(void);
+/* Reads fw_cfg file `name` into buf (at most size bytes); its full size, or -1 if absent. */
+long arch_fw_cfg_read(const char *name, void *buf, size_t size);
+/* 32 unpredictable bits (RDRAND where the CPU has it, else TSC jitter). */
+uint32_t arch_random32(void);
+/* For a crash record: the registers in uapi/axl/pstore.h's AXL_PSTORE_REGS order (control
+ * registers read now), and the IDT's present bits (bit v = gate v); returns the IDT base. */
+void arch_panic_regs(const struct trap_frame *f, uint64_t *regs);
+uint64_t arch_idt_present(uint8_t bitmap[32]);
+
 /* --- deliberate faults for the kernel self-tests (core/selftest.c) --- */
+/* Clears the present bit of IDT gate vec, as if its handler were not installed yet. */
+void arch_selftest_unplug_gate(unsigned vec);
 void arch_selftest_invalid_opcode(void);
 void arch_selftest_divide_error(void);
 /* Raises interrupt vector 0x41 in software (int $0x41). */

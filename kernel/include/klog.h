@@ -41,6 +41,10 @@ void klog_console_reclaim(void);
  */
 uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first);
 
+/* Copies the last (at most max) bytes logged, oldest first, into out; returns the count.
+ * For crash records: reads the ring only, so it is safe on the panic path. */
+size_t klog_tail(char *out, size_t max);
+
 /* Number of lines logged at each level so far (boot summary, tests). */
 unsigned klog_count(enum klog_level level);
 

@@ -107,3 +107,14 @@ uint64_t klog_read(uint64_t pos, char *out, size_t max, uint64_t *first)
     *first = pos;
     return n;
 }
+
+size_t klog_tail(char *out, size_t max)
+{
+    uint64_t have = written < RING_SIZE ? written : RING_SIZE;
+    uint64_t n = have < max ? have : max;
+
+    for (uint64_t i = 0; i < n; i++) {
+        out[i] = ring[(written - n + i) & (RING_SIZE - 1)];
+    }
+    return (size_t)n;
+}

@@ -13,6 +13,7 @@
 #include <arch.h>
 #include <fmt.h>
 #include <panic.h>
+#include <pstore.h>
 #include <symbols.h>
 #include <uapi/axl/exit.h>
 
@@ -27,6 +28,9 @@ static struct {
     bool have_trap;
     struct trap_frame frame;
     char reason[160];
+    uint64_t tsc; /* when the panic began, for the record's write latency */
+    uint64_t backtrace[BACKTRACE_MAX];
+    unsigned backtrace_count;
 } panic_state;
 
 static volatile int panic_depth;
@@ -106,37 +110,55 @@ const char *panic_symbolize(uint64_t addr, char *buf, size_t size)
 /*
  * Walks the frame-pointer chain (the kernel is built with
  * -fno-omit-frame-pointer): [rbp] = caller's rbp, [rbp+8] = return
- * address. Every frame must lie on a known kernel stack and move upward,
- * so a corrupt chain ends the walk instead of faulting.
+ * address, into panic_state.backtrace ([0] = rip). Every frame must lie on
+ * a known kernel stack and move upward, so a corrupt chain ends the walk
+ * instead of faulting; *stop says why it ended early, or is NULL.
  */
-static void backtrace(uint64_t rip, uint64_t rbp)
+static void backtrace_collect(uint64_t rip, uint64_t rbp, const char **stop, uint64_t *bad_rbp)
+{
+    unsigned n = 0;
+
+    *stop = NULL;
+    panic_state.backtrace[n++] = rip;
+    while (n < BACKTRACE_MAX && rbp != 0) {
+        if ((rbp & 7) || !arch_addr_on_kernel_stack(rbp, 16)) {
+            *stop = "is not on a kernel stack";
+            *bad_rbp = rbp;
+            break;
+        }
+        const uint64_t *fp = (const uint64_t *)(uintptr_t)rbp;
+        if (fp[1] == 0) {
+            break;
+        }
+        panic_state.backtrace[n++] = fp[1];
+        if (fp[0] != 0 && fp[0] <= rbp) {
+            *stop = "chain goes down";
+            *bad_rbp = fp[0];
+            break;
+        }
+        rbp = fp[0];
+    }
+    panic_state.backtrace_count = n;
+}
+
+static void backtrace_print(const char *stop, uint64_t bad_rbp)
 {
     char buf[128];
 
     panic_printf("backtrace:\n");
-    panic_printf("  #0  0x%016llx %s\n", (unsigned long long)rip,
-                 panic_symbolize(rip, buf, sizeof(buf)));
-    for (int i = 1; i < BACKTRACE_MAX && rbp != 0; i++) {
-        if ((rbp & 7) || !arch_addr_on_kernel_stack(rbp, 16)) {
-            panic_printf("  (frame pointer 0x%llx is not on a kernel stack; stopping)\n",
-                         (unsigned long long)rbp);
-            return;
-        }
-        const uint64_t *fp = (const uint64_t *)(uintptr_t)rbp;
-        uint64_t ret = fp[1];
-        if (ret == 0) {
-            return;
-        }
+    panic_printf("  #0  0x%016llx %s\n", (unsigned long long)panic_state.backtrace[0],
+                 panic_symbolize(panic_state.backtrace[0], buf, sizeof(buf)));
+    for (unsigned i = 1; i < panic_state.backtrace_count; i++) {
+        uint64_t ret = panic_state.backtrace[i], off;
         /* ret - 1 lies inside the call instruction, hence in the caller. */
-        uint64_t off;
         const char *name = ksym_find(ksym_kernel_table(), ret - 1, &off);
-        panic_printf("  #%-2d 0x%016llx %s+0x%llx\n", i, (unsigned long long)ret, name ? name : "?",
-                     (unsigned long long)(name ? off + 1 : 0));
-        if (fp[0] != 0 && fp[0] <= rbp) {
-            panic_printf("  (frame pointer chain goes down; stopping)\n");
-            return;
-        }
-        rbp = fp[0];
+        panic_printf("  #%-2u 0x%016llx %s+0x%llx\n", i, (unsigned long long)ret,
+                     name ? name : "?", (unsigned long long)(name ? off + 1 : 0));
+    }
+    if (stop && stop[0] == 'i') {
+        panic_printf("  (frame pointer 0x%llx %s; stopping)\n", (unsigned long long)bad_rbp, stop);
+    } else if (stop) {
+        panic_printf("  (frame pointer %s; stopping)\n", stop);
     }
 }
 
@@ -147,6 +169,18 @@ static NORETURN void panic_main(void *unused)
     struct trap_frame *f = &panic_state.frame;
     char sym[128];
 
+    const char *stop;
+    uint64_t bad_rbp = 0;
+    backtrace_collect(f->rip, f->rbp, &stop, &bad_rbp);
+    /* The evidence first: the record is written before the slow output (VGA, UART). */
+    struct pstore_panic rec = {.code = panic_state.code,
+                               .have_trap = panic_state.have_trap,
+                               .frame = f,
+                               .reason = panic_state.reason,
+                               .backtrace = panic_state.backtrace,
+                               .backtrace_count = panic_state.backtrace_count,
+                               .panic_tsc = panic_state.tsc};
+    pstore_panic_write(&rec);
     arch_vga_clear(VGA_TEXT);
     vga_row = 0;
     line_len = 0;
@@ -163,8 +197,9 @@ static NORETURN void panic_main(void *unused)
         volatile uint64_t *volatile unmapped = (volatile uint64_t *)(uintptr_t)0x10;
         *unmapped = 1;
     }
+    pstore_panic_report();
     arch_panic_dump(f, panic_state.have_trap);
-    backtrace(f->rip, f->rbp);
+    backtrace_print(stop, bad_rbp);
     panic_printf("end of panic report; system halted\n");
     arch_notify_host_panic();
     arch_exit(AXL_EXIT_PANIC);
@@ -187,7 +222,11 @@ static NORETURN void panic_nested(const char *what, uint64_t vector, uint64_t ri
 static bool panic_enter(void)
 {
     arch_irq_disable();
-    return __atomic_fetch_add(&panic_depth, 1, __ATOMIC_SEQ_CST) == 0;
+    bool first = __atomic_fetch_add(&panic_depth, 1, __ATOMIC_SEQ_CST) == 0;
+    if (first) {
+        panic_state.tsc = arch_timestamp();
+    }
+    return first;
 }
 
 NORETURN void kpanic(enum axl_panic_code code, const char *fmt, ...)

@@ -243,6 +243,115 @@ class ScenarioTest(unittest.TestCase):
     def test_known_devices_have_qemu_flags(self):
         self.assertEqual(set(scen.KNOWN_DEVICES), set(qemu.DEVICE_ARGS))
 
+    def test_crash_keys(self):
+        s = self.load("""\
+            description = "d"
+            devices = ["pvpanic", "erst"]
+            reboots = 2
+            tamper = ["replay@3", "snapshot@1", "fill-foreign@0", "forge@1",
+                      "tear@2", "fill-foreign@3"]
+            [expect]
+            exit = "pvpanic"
+            decoded = ['^record 3: authentic', 'CR2=']
+            decode-panic = 2
+            """)
+        self.assertEqual(s.reboots, 2)
+        # applied by panic number, in file order within one panic
+        self.assertEqual([str(t) for t in s.tamper],
+                         ["fill-foreign@0", "snapshot@1", "forge@1",
+                          "tear@2", "replay@3", "fill-foreign@3"])
+        self.assertEqual([p.pattern for p in s.expect.decoded],
+                         ["^record 3: authentic", "CR2="])
+        self.assertEqual((s.expect.decode_panic, s.expect.decode_status),
+                         (2, 0))
+        self.assertTrue(s.expect.decodes)
+
+    def test_crash_key_defaults(self):
+        s = self.load('description = "d"\ndevices = ["erst"]\n[expect]\n'
+                      'exit = "pass"\n')
+        self.assertEqual((s.reboots, s.tamper), (0, ()))
+        self.assertEqual((s.expect.decoded, s.expect.decode_panic,
+                          s.expect.decode_status), ((), None, None))
+        self.assertFalse(s.expect.decodes)
+        s = self.load('description = "d"\ndevices = ["erst"]\n[expect]\n'
+                      'exit = "pass"\ndecode-status = 1\n', name="t")
+        self.assertEqual((s.expect.decoded, s.expect.decode_status), ((), 1))
+        s = self.load('description = "d"\ndevices = ["erst"]\n'
+                      'tamper = ["fill-foreign@0"]\n[expect]\n'
+                      'exit = "pass"\ndecoded = ["x"]\ndecode-panic = 0\n',
+                      name="u")
+        self.assertEqual([str(t) for t in s.tamper], ["fill-foreign@0"])
+        self.assertEqual(s.expect.decode_panic, 0)
+
+    def test_rejects_bad_crash_keys(self):
+        both = 'devices = ["pvpanic", "erst"]\n'
+        ok = '[expect]\nexit = "pvpanic"\n'
+        cases = [
+            ('reboots = 1\n[expect]\nexit = "pass"\n',
+             "'reboots' needs \"pvpanic\" in 'devices'"),
+            (both + 'reboots = 17\n' + ok, "'reboots' 17 must be 0..16"),
+            (both + 'reboots = -1\n' + ok, "must be 0..16"),
+            (both + 'reboots = "2"\n' + ok,
+             "'reboots' must be an integer, not a string"),
+            (both + 'reboots = true\n' + ok, "not a boolean"),
+            (both + 'reboots = 1.5\n' + ok, "not a float"),
+            (both + 'tamper = "forge@1"\n' + ok,
+             "'tamper' must be an array of strings"),
+            (both + 'tamper = [1]\n' + ok, "'tamper[0]' must be a string"),
+            (both + 'tamper = ["smash@1"]\n' + ok,
+             "'tamper[0]' 'smash@1': unknown action 'smash' (known: "
+             "snapshot, replay, forge, tear, fill-foreign)"),
+            (both + 'tamper = ["forge"]\n' + ok,
+             "'tamper[0]' 'forge': must be ACTION@K"),
+            (both + 'tamper = ["forge@one"]\n' + ok, "must be ACTION@K"),
+            (both + 'tamper = ["forge@0"]\n' + ok,
+             "forge@0: only fill-foreign can happen before the first boot"),
+            (both + 'tamper = ["forge@2"]\n' + ok,
+             "'tamper[0]' 'forge@2': panic 2 never happens (reboots = 0: "
+             "at most 1 panic)"),
+            (both + 'reboots = 1\ntamper = ["tear@1", "forge@3"]\n' + ok,
+             "'tamper[1]' 'forge@3': panic 3 never happens (reboots = 1: "
+             "at most 2 panics)"),
+            ('devices = ["pvpanic"]\ntamper = ["forge@1"]\n' + ok,
+             "'tamper' needs \"erst\" in 'devices'"),
+            ('devices = ["erst"]\ntamper = ["forge@1"]\n[expect]\n'
+             'exit = "pass"\n', "'tamper[0]' 'forge@1' needs \"pvpanic\""),
+            (both + 'tamper = ["replay@1"]\n' + ok,
+             "'tamper[0]' 'replay@1' needs a snapshot before it"),
+            (both + 'tamper = ["replay@1", "snapshot@1"]\n' + ok,
+             "'tamper[0]' 'replay@1' needs a snapshot before it"),
+            ('devices = ["pvpanic"]\n' + ok + 'decoded = ["x"]\n',
+             "expect.decoded and expect.decode-status need \"erst\""),
+            ('devices = ["pvpanic"]\n' + ok + 'decode-status = 0\n',
+             "need \"erst\""),
+            (both + ok + 'decoded = ["(x"]\n',
+             "'expect.decoded[0]' is not a valid regex"),
+            (both + ok + 'decoded = "x"\n', "'decoded' must be an array"),
+            (both + ok + 'decode-status = 256\n',
+             "expect.decode-status 256 is not an exit status (0..255)"),
+            (both + ok + 'decode-status = "0"\n',
+             "'decode-status' must be an integer"),
+            (both + ok + 'decode-panic = 1\n',
+             "expect.decode-panic needs expect.decoded or "
+             "expect.decode-status"),
+            (both + ok + 'decoded = ["x"]\ndecode-panic = -1\n',
+             "expect.decode-panic -1 must be >= 0"),
+            (both + ok + 'decoded = ["x"]\ndecode-panic = 2\n',
+             "expect.decode-panic 2: a run has at most 1 panic (reboots "
+             "= 0)"),
+            ('devices = ["erst"]\n[expect]\nexit = "pass"\ndecoded = ["x"]'
+             '\ndecode-panic = 1\n', "expect.decode-panic 1 needs "
+             "\"pvpanic\""),
+            (both + ok + 'decode_panic = 1\n',
+             "unknown key 'decode_panic' in [expect]"),
+            (both + 'reboot = 1\n' + ok, "unknown key 'reboot'"),
+        ]
+        for toml, problem in cases:
+            with self.subTest(problem):
+                self.tearDown()
+                self.setUp()
+                self.assertRejects(f'description = "d"\n{toml}', problem)
+
 
 def make_scenario(**overrides):
     fields = dict(name="demo", dir="/src/demo", file="/src/demo/s.toml",
@@ -315,6 +424,45 @@ class ArgvTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             qemu.argv(s)   # pvpanic without a QMP socket
 
+    def test_erst_store_and_key(self):
+        s = make_scenario(name="crash", devices=("pvpanic", "erst"))
+        args = qemu.argv(s, qmp_socket="/tmp/q.sock")
+        self.assertEqual(option(args, "-object"),
+                         "memory-backend-file,id=erst,mem-path=build/pstore/"
+                         "crash.erst,size=64K,share=on")
+        self.assertIn("acpi-erst,memdev=erst", args)
+        self.assertEqual(option(args, "-fw_cfg"),
+                         "name=opt/axl/pstore-key,file=build/pstore/"
+                         "machine.key")
+        self.assertIn("-no-reboot", args)
+        args = qemu.argv(s, qmp_socket="/tmp/q.sock",
+                         erst_store="/x/s.erst", erst_key="/x/k")
+        self.assertIn("mem-path=/x/s.erst,", option(args, "-object"))
+        self.assertEqual(option(args, "-fw_cfg"),
+                         "name=opt/axl/pstore-key,file=/x/k")
+        self.assertNotIn("-object", qemu.argv(make_scenario()))
+        self.assertNotIn("-fw_cfg", qemu.argv(make_scenario()))
+
+    def test_commas_in_erst_paths(self):
+        s = make_scenario(devices=("erst",))
+        with self.assertRaisesRegex(AxlError, "ERST store path '/a,b.erst' "
+                                              "contains a comma"):
+            qemu.argv(s, erst_store="/a,b.erst")
+        with self.assertRaisesRegex(AxlError, "machine key path 'k,1' "
+                                              "contains a comma"):
+            qemu.argv(s, erst_key="k,1")
+
+    def test_reboots_drop_no_reboot(self):
+        s = make_scenario(devices=("pvpanic",), reboots=2)
+        args = qemu.argv(s, qmp_socket="/tmp/q.sock")
+        self.assertNotIn("-no-reboot", args)
+        self.assertIn("-no-reboot", qemu.argv(s, qmp_socket="/q",
+                                              reboot=False))
+        self.assertNotIn("-no-reboot", qemu.argv(make_scenario(),
+                                                 reboot=True))
+        self.assertEqual(args[:7], ["qemu-system-x86_64", "-M", "q35", "-m",
+                                    "256M", "-nodefaults", "-display"])
+
     def test_gdb_command(self):
         self.assertEqual(qemu.gdb_command(1234),
                          "gdb -q build/kernel/kernel.elf -ex 'set "
@@ -369,6 +517,49 @@ class CheckTest(unittest.TestCase):
                          "exit: got qemu-error, expected pass (qemu: bad "
                          "option); see /logs/demo.qemu.log")
 
+    def test_check_decoded(self):
+        exp = scen.Expect("pvpanic", (), (), (),
+                          decoded=(re.compile("authentic"),
+                                   re.compile("CR2=0x0+deadbeef")),
+                          decode_status=0)
+        s = make_scenario(name="demo", devices=("pvpanic", "erst"),
+                          expect=exp)
+        logs = runner.Logs.in_dir("/logs", "demo")
+        store = Path("/r/build/pstore/demo.panic1.erst")
+
+        def result(decode, **kw):
+            return runner.RunResult(s, "pvpanic", 0, 0.1, decode=decode,
+                                    **kw)
+
+        good = runner.Decode(store, 0, ["record 3: authentic",
+                                        "CR2=0x00000000deadbeef"])
+        self.assertEqual(runner.check(result(good), logs), [])
+        self.assertEqual(runner.check(result(runner.Decode(
+            None, error="decoder build/tools/axl-crash not found: run "
+                        "scons")), logs),
+            ["decoded: decoder build/tools/axl-crash not found: run scons"])
+        bad = runner.Decode(store, 1, ["record 3: forged"],
+                            stderr="axl-crash: 1 record not trusted\n")
+        self.assertEqual(runner.check(result(bad), logs), [
+            "decode-status: the decoder exited with 1 on "
+            "/r/build/pstore/demo.panic1.erst, expected 0 (axl-crash: 1 "
+            "record not trusted); see /logs/demo.decoded.txt",
+            "decoded: no line matched 'authentic' (1 lines) of "
+            "/r/build/pstore/demo.panic1.erst; see /logs/demo.decoded.txt"])
+        self.assertEqual(runner.check(result(None), logs),
+                         ["decoded: the store was not decoded"])
+        torn = runner.RunResult(make_scenario(), "pass", 33, 0.1,
+                                tamper_errors=["forge@1: s.erst: forge: no "
+                                               "panic record in the store"])
+        self.assertEqual(runner.check(torn, logs),
+                         ["tamper: forge@1: s.erst: forge: no panic record "
+                          "in the store; see /logs/demo.serial.log"])
+
+    def test_check_serial_names_what(self):
+        self.assertEqual(runner.check_serial([], [re.compile("x")],
+                                             what="decoded"),
+                         "decoded: no line matched 'x' (0 lines)")
+
     def test_serial_capture_splits_lines(self):
         cap = runner.SerialCapture()
         for chunk in (b"hel", b"lo\r", b"\nwor", b"ld\r\n", b"tail"):
@@ -403,6 +594,33 @@ class CliTest(unittest.TestCase):
                           args.no_build, args.append),
                          ("hello", "kvm", 2.5, True, True, "x=1"))
 
+    def test_boot_crash_options(self):
+        args = self.parse("boot", "x")
+        self.assertEqual((args.dump, args.restart, args.keep_pstore),
+                         (False, None, False))
+        args = self.parse("boot", "x", "--dump", "--restart",
+                          "--keep-pstore")
+        self.assertEqual((args.dump, args.restart, args.keep_pstore),
+                         (True, True, True))
+        self.assertIs(self.parse("boot", "x", "--no-restart").restart, False)
+
+    def test_boot_options_need_devices(self):
+        args = self.parse("boot", "x", "--dump")
+        with self.assertRaisesRegex(AxlError, "--dump: scenario 'demo' has "
+                                              "no \"pvpanic\" device"):
+            self.cli._boot_checks(args, make_scenario())
+        args = self.parse("boot", "x", "--restart")
+        with self.assertRaisesRegex(AxlError, "--restart: scenario"):
+            self.cli._boot_checks(args, make_scenario(devices=("erst",)))
+        args = self.parse("boot", "x", "--keep-pstore")
+        with self.assertRaisesRegex(AxlError, "--keep-pstore: scenario "
+                                              "'demo' has no \"erst\""):
+            self.cli._boot_checks(args, make_scenario(devices=("pvpanic",)))
+        args = self.parse("boot", "x", "--dump", "--no-restart",
+                          "--keep-pstore")
+        self.cli._boot_checks(args, make_scenario(devices=("pvpanic",
+                                                           "erst")))
+
     def test_test_defaults(self):
         args = self.parse("test")
         self.assertEqual((args.patterns, args.accel, args.jobs, args.logdir),
@@ -412,6 +630,9 @@ class CliTest(unittest.TestCase):
         for argv in (["boot", "hello", "--accel", "hvf"],
                      ["test", "--jobs", "0"],
                      ["boot", "hello", "--timeout", "soon"],
+                     ["crash"], ["crash", "decode"],
+                     ["pstore", "tamper", "f.erst", "smash"],
+                     ["pstore", "list"],
                      []):
             with self.subTest(argv), \
                     contextlib.redirect_stderr(io.StringIO()) as err, \

@@ -2,8 +2,8 @@
 
 All QEMU command-line knowledge lives in argv(); paths in it are relative to
 the repository root, which is the working directory QEMU is started in.
-See /work/shared/reference/qemu-hardware.md (sections 0, 2, 3, 7) for the
-facts behind the choices here.
+See /work/shared/reference/qemu-hardware.md (sections 0, 2, 3, 6.1, 7, 8)
+for the facts behind the choices here.
 """
 
 import os
@@ -11,7 +11,7 @@ import shlex
 import shutil
 import socket
 
-from . import AxlError
+from . import AxlError, pstore
 
 QEMU = "qemu-system-x86_64"
 ACCELS = ("tcg", "kvm")
@@ -30,11 +30,13 @@ BUILD_SCENARIOS = "build/scenarios"           # <name>/<module file>
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 # Extra flags per scenario device set (scenario.KNOWN_DEVICES).  pvpanic also
-# needs a QMP socket, added by argv() because its path is per run.
+# needs a QMP socket, added by argv() because its path is per run; erst's
+# flags name per-scenario files, so argv() adds them all (erst_args()).
 DEVICE_ARGS = {
     "vga": ["-vga", "std"],
     # pause on panic so the harness can read the screen over QMP
     "pvpanic": ["-device", "pvpanic", "-action", "panic=pause"],
+    "erst": [],
 }
 
 # The VGA text screen: 80x25 cells of (character, attribute) at 0xB8000.
@@ -85,19 +87,46 @@ def initrd_spec(items):
     return ",".join(_initrd_item(path, args) for path, args in items)
 
 
+def _no_comma(path, what):
+    # QEMU option values are split at commas.
+    if "," in str(path):
+        raise AxlError(f"{what} path {str(path)!r} contains a comma, which a "
+                       f"QEMU option value cannot hold")
+    return str(path)
+
+
+def erst_args(store, key):
+    """The acpi-erst store (memory-backend-file, share=on so that QEMU's
+    writes reach the file) and the machine key in fw_cfg."""
+    store = _no_comma(store, "ERST store")
+    key = _no_comma(key, "machine key")
+    return ["-object", f"memory-backend-file,id=erst,mem-path={store},"
+                       f"size={pstore.STORE_SIZE_OPTION},share=on",
+            "-device", "acpi-erst,memdev=erst",
+            "-fw_cfg", f"name={pstore.KEY_FW_CFG},file={key}"]
+
+
 def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
-         qmp_socket=None, gdb_port=None, qemu=QEMU):
+         qmp_socket=None, gdb_port=None, qemu=QEMU, reboot=None,
+         erst_store=None, erst_key=pstore.KEY_FILE):
     """The full QEMU command line for booting one scenario.
 
     qmp_socket is required when the scenario has the pvpanic device;
     gdb_port makes QEMU wait for a debugger (-S) on 127.0.0.1:gdb_port.
+    reboot=True drops -no-reboot, so that a QMP system_reset resets the
+    machine instead of ending QEMU (a guest triple fault then resets too);
+    the default is to drop it only when the scenario has reboots.
+    erst_store (default build/pstore/<name>.erst) and erst_key are used
+    when the scenario has the erst device.
     """
     if accel not in ACCELS:
         raise AxlError(f"unknown accelerator {accel!r} "
                        f"(known: {', '.join(ACCELS)})")
+    if reboot is None:
+        reboot = scenario.reboots > 0
     cmdline = " ".join(p for p in (scenario.cmdline, extra_append) if p)
     args = [qemu, "-M", "q35", "-m", scenario.memory, "-nodefaults",
-            "-display", "none", "-no-reboot",
+            "-display", "none", *([] if reboot else ["-no-reboot"]),
             "-serial", "stdio",
             "-device", DEBUG_EXIT,
             "-kernel", kernel, "-append", cmdline]
@@ -114,6 +143,9 @@ def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
         if "," in str(qmp_socket):
             raise AxlError(f"QMP socket path {qmp_socket!r} contains a comma")
         args += ["-qmp", f"unix:{qmp_socket},server=on,wait=off"]
+    if "erst" in scenario.devices:
+        args += erst_args(erst_store or pstore.store_path(scenario.name),
+                          erst_key)
     if gdb_port is not None:
         args += ["-S", "-gdb", f"tcp:127.0.0.1:{gdb_port}"]
     return args

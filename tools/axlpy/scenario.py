@@ -15,23 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import AxlError, display_path
-from . import abi
+from . import abi, pstore
 
 SCENARIOS_DIR = Path("tests/scenarios")   # relative to the repository root
 SCENARIO_FILE = "scenario.toml"
 
-KNOWN_DEVICES = ("vga", "pvpanic")        # qemu.DEVICE_ARGS gives their flags
+KNOWN_DEVICES = ("vga", "pvpanic", "erst")  # qemu.DEVICE_ARGS, qemu.argv
 DEFAULT_MEMORY = "256M"
 DEFAULT_TIMEOUT = 60.0
+MAX_REBOOTS = 16
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 _PROGRAM = re.compile(r"[a-z0-9_-]+\Z")     # env.AxlUserProgram(name, ...)
 _MEMORY = re.compile(r"[1-9][0-9]*[KMG]?\Z")   # QEMU -m; bare number = MiB
 
 _TOP_KEYS = ("description", "cmdline", "modules", "devices", "memory",
-             "timeout", "expect")
+             "timeout", "reboots", "tamper", "expect")
 _MODULE_KEYS = ("file", "program", "args")
-_EXPECT_KEYS = ("exit", "serial", "forbid", "vga")
+_EXPECT_KEYS = ("exit", "serial", "forbid", "vga", "decoded", "decode-panic",
+                "decode-status")
 
 
 class ScenarioError(AxlError):
@@ -63,6 +65,16 @@ class Expect:
     serial: tuple    # compiled regexes, must match serial lines in order
     forbid: tuple    # compiled regexes no serial line may match
     vga: tuple       # compiled regexes each matching some VGA screen line
+    decoded: tuple = ()   # compiled regexes, in order, on the decoder's stdout
+    decode_panic: int | None = None    # whose store to decode: panic k,
+                                       # 0 = the final store, None = the last
+    decode_status: int | None = None   # the decoder's exit status; None = do
+                                       # not run it (0 when decoded is given)
+
+    @property
+    def decodes(self):
+        """Whether the run's store is to be decoded and checked."""
+        return self.decode_status is not None
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ class Scenario:
     memory: str
     timeout: float
     expect: Expect
+    reboots: int = 0   # resets after a pvpanic before a panic ends the run
+    tamper: tuple = ()  # of pstore.Tamper, in file order
 
 
 _TOML_TYPES = {str: "a string", int: "an integer", float: "a float",
@@ -201,7 +215,7 @@ class _Parser:
             self.fail("'devices' lists a device twice")
         return tuple(devices)
 
-    def expect(self, table, devices):
+    def expect(self, table, devices, reboots):
         if "expect" not in table:
             self.fail("missing required table [expect]")
         exp = self.get(table, "expect", (dict,), "a table")
@@ -217,8 +231,83 @@ class _Parser:
         if vga and not {"vga", "pvpanic"} <= set(devices):
             self.fail("expect.vga needs both \"vga\" and \"pvpanic\" in "
                       "'devices' (the screen is read after a pvpanic)")
+        decoded, decode_panic, decode_status = self.decoding(exp, devices,
+                                                            reboots)
         return Expect(exit=exit_name, serial=self.regexes(exp, "serial"),
-                      forbid=self.regexes(exp, "forbid"), vga=vga)
+                      forbid=self.regexes(exp, "forbid"), vga=vga,
+                      decoded=decoded, decode_panic=decode_panic,
+                      decode_status=decode_status)
+
+    def decoding(self, exp, devices, reboots):
+        """expect.decoded, decode-panic and decode-status."""
+        decoded = self.regexes(exp, "decoded")
+        status = self.get(exp, "decode-status", (int,), "an integer")
+        panic = self.get(exp, "decode-panic", (int,), "an integer")
+        if (decoded or status is not None) and "erst" not in devices:
+            self.fail("expect.decoded and expect.decode-status need \"erst\" "
+                      "in 'devices' (they decode its store)")
+        if status is not None and not 0 <= status <= 255:
+            self.fail(f"expect.decode-status {status} is not an exit status "
+                      f"(0..255)")
+        if decoded and status is None:
+            status = 0
+        if panic is not None:
+            if status is None:
+                self.fail("expect.decode-panic needs expect.decoded or "
+                          "expect.decode-status")
+            if panic < 0:
+                self.fail(f"expect.decode-panic {panic} must be >= 0 (0: the "
+                          f"final store)")
+            if panic >= 1 and "pvpanic" not in devices:
+                self.fail(f"expect.decode-panic {panic} needs \"pvpanic\" in "
+                          f"'devices' (panics are seen through it); use 0 for "
+                          f"the final store")
+            if panic > reboots + 1:
+                self.fail(f"expect.decode-panic {panic}: a run has at most "
+                          f"{reboots + 1} panic{'s' if reboots else ''} "
+                          f"(reboots = {reboots})")
+        return decoded, panic, status
+
+    def reboots(self, table, devices):
+        reboots = self.get(table, "reboots", (int,), "an integer", default=0)
+        if not 0 <= reboots <= MAX_REBOOTS:
+            self.fail(f"'reboots' {reboots} must be 0..{MAX_REBOOTS}")
+        if reboots and "pvpanic" not in devices:
+            self.fail("'reboots' needs \"pvpanic\" in 'devices' (the machine "
+                      "is reset after the panic QEMU reports through it)")
+        return reboots
+
+    def tamper(self, table, devices, reboots):
+        """The tamper actions, in the order they are applied: by panic
+        number, in file order within one panic."""
+        actions = []
+        for i, text in enumerate(self.strings(table, "tamper")):
+            try:
+                t = pstore.parse_tamper(text)
+            except ValueError as e:
+                self.fail(f"'tamper[{i}]' {text!r}: {e}")
+            if "erst" not in devices:
+                self.fail("'tamper' needs \"erst\" in 'devices' (it changes "
+                          "the store file)")
+            if t.panic >= 1 and "pvpanic" not in devices:
+                self.fail(f"'tamper[{i}]' {text!r} needs \"pvpanic\" in "
+                          f"'devices' (K is the panic QEMU reports through "
+                          f"it)")
+            if t.panic > reboots + 1:
+                self.fail(f"'tamper[{i}]' {text!r}: panic {t.panic} never "
+                          f"happens (reboots = {reboots}: at most "
+                          f"{reboots + 1} panic{'s' if reboots else ''})")
+            actions.append((t, i))
+        actions.sort(key=lambda item: item[0].panic)   # stable
+        snapshot = False
+        for t, i in actions:
+            if t.action == "replay" and not snapshot:
+                self.fail(f"'tamper[{i}]' '{t}' needs a snapshot before it "
+                          f"('snapshot@J' with J < {t.panic}, or J = "
+                          f"{t.panic} listed before it)")
+            snapshot = snapshot or t.action == "snapshot"
+        actions = [t for t, _ in actions]
+        return tuple(actions)
 
     def scenario(self, name, scenario_dir, data):
         self.check_keys(data, _TOP_KEYS, "the top level")
@@ -238,6 +327,7 @@ class _Parser:
         modules = self.get(data, "modules", (list,), "an array of tables",
                            default=[])
         devices = self.devices(data)
+        reboots = self.reboots(data, devices)
         return Scenario(
             name=name,
             dir=str(scenario_dir),
@@ -252,7 +342,9 @@ class _Parser:
             devices=devices,
             memory=memory,
             timeout=float(timeout),
-            expect=self.expect(data, devices),
+            expect=self.expect(data, devices, reboots),
+            reboots=reboots,
+            tamper=self.tamper(data, devices, reboots),
         )
 
 

@@ -115,6 +115,21 @@ static void idt_set_ist(unsigned vec, unsigned ist)
     idt_table[vec].flags = (uint16_t)(0x8e00 | ist);
 }
 
+uint64_t arch_idt_present(uint8_t bitmap[32])
+{
+    for (unsigned v = 0; v < 256; v++) {
+        if (v % 8 == 0) {
+            bitmap[v / 8] = 0;
+        }
+        if (idt_table[v].flags & 0x8000) { /* P, bit 47 of the gate */
+            bitmap[v / 8] |= (uint8_t)(1u << (v % 8));
+        }
+    }
+    return (uint64_t)idt_table;
+}
+
+void arch_selftest_unplug_gate(unsigned vec) { idt_table[vec & 0xff].flags &= 0x7fff; }
+
 static void idt_init(void)
 {
     idt_set_ist(2, IST_NMI);

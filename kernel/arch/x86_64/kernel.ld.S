@@ -39,6 +39,13 @@ SECTIONS {
     . = ALIGN(4096);
     _rodata_start = .;
     .rodata : AT(ADDR(.rodata) - KERNEL_VMA) { *(.rodata .rodata.*) } :rodata
+    /* The GNU build id (ld --build-id): crash records carry it so the
+     * decoder can tell whether its symbols belong to the crashed kernel. */
+    .note.gnu.build-id : AT(ADDR(.note.gnu.build-id) - KERNEL_VMA) {
+        _build_id_note = .;
+        KEEP(*(.note.gnu.build-id))
+        _build_id_note_end = .;
+    } :rodata
     _rodata_end = .;
 
     . = ALIGN(4096);

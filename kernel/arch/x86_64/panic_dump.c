@@ -92,3 +92,14 @@ void arch_panic_dump(const struct trap_frame *f, bool have_trap)
         diagnose_stack(f, cr2);
     }
 }
+
+void arch_panic_regs(const struct trap_frame *f, uint64_t *regs)
+{
+    const uint64_t r[] = {f->rax, f->rbx, f->rcx, f->rdx, f->rsi,    f->rdi,    f->rbp,
+                          f->rsp, f->r8,  f->r9,  f->r10, f->r11,    f->r12,    f->r13,
+                          f->r14, f->r15, f->rip, f->rflags, f->cs, f->ss, read_cr0(),
+                          read_cr2(), read_cr3(), read_cr4()};
+    for (size_t i = 0; i < ARRAY_SIZE(r); i++) {
+        regs[i] = r[i];
+    }
+}

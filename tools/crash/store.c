@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store.c: the ERST backing file QEMU's acpi-erst device keeps (hw/acpi/erst.c):
+ * slot 0 onwards holds a header and the map of record ids; slot i >= first
+ * holds one record at offset i * record_size, and map[i] is its id (0: free;
+ * a cleared record's bytes stay, only its map entry is zeroed).
+ *
+ * The header's two 32-bit fields at offsets 8 and 12 are record_size and
+ * storage_offset in QEMU's source, record_offset and record_size in
+ * uapi/axl/pstore.h. They are equal for stores under ~1000 slots (both
+ * 8192), so the difference rarely shows; we take QEMU's order when it is
+ * consistent (a power-of-two record size, the offset a multiple of it) and
+ * pstore.h's otherwise; at most one of the two can be consistent when they
+ * differ.
+ */
+#include <string.h>
+
+#include "crash.h"
+
+#define HEADER_SIZE 24u /* magic, two u32, version, reserved, record_count */
+
+static bool plausible(uint32_t record_size, uint32_t offset)
+{
+    return record_size >= 1024 && record_size <= (1u << 24) &&
+           (record_size & (record_size - 1)) == 0 && offset % record_size == 0;
+}
+
+int crash_store_open(const uint8_t *buf, size_t len, struct crash_store *st, char *err,
+                     size_t errlen)
+{
+    memset(st, 0, sizeof(*st));
+    if (len < HEADER_SIZE || crash_rd64(buf) != AXL_ERST_FILE_MAGIC) {
+        snprintf(err, errlen, "not an ERST store (no ERSTSTOR header)");
+        return -1;
+    }
+    uint32_t a = crash_rd32(buf + 8), b = crash_rd32(buf + 12);
+    uint32_t size, offset;
+    if (plausible(a, b)) { /* QEMU: record_size, storage_offset */
+        size = a;
+        offset = b;
+    } else if (plausible(b, a)) { /* pstore.h: record_offset, record_size */
+        size = b;
+        offset = a;
+        st->fields_swapped = true;
+    } else {
+        snprintf(err, errlen,
+                 "ERST header: record size %u / storage offset %u are not a power-of-two slot "
+                 "size and a multiple of it",
+                 a, b);
+        return -1;
+    }
+    st->record_size = size;
+    st->first_slot = offset / size ? offset / size : 1;
+    st->version = crash_rd16(buf + 16);
+    st->header_count = crash_rd32(buf + 20);
+    uint64_t slots = len / size + (len % size ? 1 : 0);
+    st->short_file = len % size != 0;
+    st->nslots = slots > UINT32_MAX ? UINT32_MAX : (uint32_t)slots;
+    return 0;
+}
+
+uint64_t crash_store_map(const uint8_t *buf, size_t len, const struct crash_store *st,
+                         uint32_t slot)
+{
+    uint64_t header_end = (uint64_t)st->first_slot * st->record_size;
+    uint64_t at = HEADER_SIZE + 8ull * slot;
+    if (at + 8 > header_end || at + 8 > len) {
+        return 0;
+    }
+    return crash_rd64(buf + at);
+}
+
+const uint8_t *crash_store_slot(const uint8_t *buf, size_t len, const struct crash_store *st,
+                                uint32_t slot, size_t *slot_len)
+{
+    uint64_t at = (uint64_t)slot * st->record_size;
+    *slot_len = 0;
+    if (slot < st->first_slot || at >= len) {
+        return NULL;
+    }
+    uint64_t n = len - at;
+    *slot_len = n < st->record_size ? (size_t)n : st->record_size;
+    return buf + at;
+}
