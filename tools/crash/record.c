@@ -103,9 +103,9 @@ void crash_record_decode(struct crash_record *r, const uint8_t *rec, size_t avai
     }
     r->readable = true;
     read_body(&r->body, rec + BODY);
-    /* The log: body.log_len bytes after the body, within the record (tag excluded) and
-     * within the bytes we have. */
-    size_t end = avail;
+    /* The log: body.log_len bytes after the body, within the record (tag excluded), within
+     * the bytes we have, and never more than a record can hold. */
+    size_t end = avail < FIXED + AXL_PSTORE_LOG_MAX ? avail : FIXED + AXL_PSTORE_LOG_MAX;
     if (r->record_length >= FIXED + AXL_PSTORE_TAG_SIZE &&
         r->record_length - AXL_PSTORE_TAG_SIZE < end) {
         end = r->record_length - AXL_PSTORE_TAG_SIZE;

@@ -394,7 +394,9 @@ static void put_text(FILE *f, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            fprintf(f, "\\x%02x", c);
+            static const char hex[] = "0123456789abcdef";
+            char esc[5] = {'\\', 'x', hex[c >> 4], hex[c & 15], '\0'};
+            fputs(esc, f);
         } else {
             fputc(c, f);
         }
@@ -678,9 +680,6 @@ static void print_dump_header(FILE *f, const struct crash_report *r,
 int crash_print_human(const struct crash_report *r, const struct crash_symbolizer *sym,
                       FILE *out)
 {
-    if (sym && !sym->have_build_id && r->nrecs) {
-        fprintf(out, "warning: the kernel ELF has no build id: cannot tell whether it matches\n");
-    }
     switch (r->kind) {
     case CRASH_KIND_ERST:
         fprintf(out, "store %s: %u slots of %u bytes, %zu record%s\n", r->file,
@@ -700,6 +699,9 @@ int crash_print_human(const struct crash_report *r, const struct crash_symbolize
     default:
         fprintf(out, "record file %s: one CPER record\n", r->file);
         break;
+    }
+    if (sym && !sym->have_build_id && r->nrecs) {
+        fprintf(out, "warning: the kernel ELF has no build id: cannot tell whether it matches\n");
     }
     for (size_t i = 0; i < r->nrecs; i++) {
         print_record_human(out, r, &r->recs[i], sym);
@@ -763,7 +765,6 @@ size_t crash_json_escape(char *out, size_t size, const char *s, size_t n)
 {
     size_t pos = 0;
     const unsigned char *u = (const unsigned char *)s;
-    char esc[8];
 
     for (size_t i = 0; i < n;) {
         unsigned char c = u[i];
@@ -782,7 +783,8 @@ size_t crash_json_escape(char *out, size_t size, const char *s, size_t n)
             put(out, size, &pos, rep, strlen(rep));
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            static const char hex[] = "0123456789abcdef";
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             put(out, size, &pos, esc, 6);
             i++;
         } else {

@@ -38,7 +38,7 @@ int crash_store_open(const uint8_t *buf, size_t len, struct crash_store *st, cha
     if (plausible(a, b)) { /* QEMU: record_size, storage_offset */
         size = a;
         offset = b;
-    } else if (plausible(b, a)) { /* pstore.h: record_offset, record_size */
+    } else if (plausible(b, a)) { /* the two u32 fields swapped (an older pstore.h named them so) */
         size = b;
         offset = a;
         st->fields_swapped = true;
