@@ -23,8 +23,20 @@ NORETURN void kpanic(enum axl_panic_code code, const char *fmt, ...) PRINTF_LIKE
 /* Panics on a CPU exception (called by the arch trap dispatcher). */
 NORETURN void kpanic_trap(enum axl_panic_code code, struct trap_frame *frame);
 
-/* Name of a panic code ("TRAP"), or "UNKNOWN". */
-const char *panic_code_name(int code);
+/* Name of a panic code ("TRAP"), or "UNKNOWN". Inline and pure: the host crash
+ * decoder (tools/crash/) uses it too. */
+static inline const char *panic_code_name(int code)
+{
+    switch (code) {
+#define AXL_X(num, name, text)                                                                     \
+    case num:                                                                                      \
+        return #name;
+        AXL_PANIC_CODES(AXL_X)
+#undef AXL_X
+    default:
+        return "UNKNOWN";
+    }
+}
 
 /*
  * For arch_panic_dump only (valid while panicking): print to serial and

@@ -41,19 +41,6 @@ static char line[256];
 static size_t line_len;
 static unsigned vga_row;
 
-const char *panic_code_name(int code)
-{
-    switch (code) {
-#define AXL_X(num, name, text)                                                                     \
-    case num:                                                                                      \
-        return #name;
-        AXL_PANIC_CODES(AXL_X)
-#undef AXL_X
-    default:
-        return "UNKNOWN";
-    }
-}
-
 /* Emits the assembled line: all of it on serial, wrapped at 80 columns on VGA. */
 static void line_flush(void)
 {

@@ -137,10 +137,8 @@ static void scan(void)
     }
 }
 
-static bool ours(const struct found *f)
-{
-    return f->verdict != PSTORE_FOREIGN && (f->readable || f->verdict != PSTORE_MALFORMED);
-}
+/* A record of ours: readable (the device accepted its length) and not another creator's. */
+static bool ours(const struct found *f) { return f->readable && f->verdict != PSTORE_FOREIGN; }
 
 static void report_crash(const struct found *f)
 {
@@ -269,7 +267,7 @@ void pstore_init(void)
     for (unsigned i = 0; i < nfound; i++) {
         const struct found *f = &found[i];
         if (f->verdict != PSTORE_AUTHENTIC) {
-            if (f->body.kind == AXL_PSTORE_KIND_STATE && ours(f) && f->readable) {
+            if (f->body.kind == AXL_PSTORE_KIND_STATE && ours(f)) {
                 kwarn("pstore", "the state record is %s: %s; ignored",
                       pstore_verdict_name(f->verdict), f->why);
             }

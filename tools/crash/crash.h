@@ -66,7 +66,6 @@ struct crash_store {
     uint32_t nslots;      /* slots in the file, header slots included */
     uint32_t header_count; /* the header's record_count */
     uint16_t version;
-    bool fields_swapped; /* record_size/offset read in pstore.h's order, not QEMU's */
     bool short_file;     /* the file ends inside its last slot */
 };
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <arch/trapinfo.h>
+#include <panic.h>
 #include <uapi/axl/panic.h>
 
 #include "crash.h"
@@ -173,15 +174,7 @@ static void lower(const char *s, char *out, size_t size)
 
 static const char *panic_name(uint32_t code)
 {
-    switch (code) {
-#define AXL_X(num, name, text)                                                                     \
-    case num:                                                                                      \
-        return #name;
-        AXL_PANIC_CODES(AXL_X)
-#undef AXL_X
-    default:
-        return "UNKNOWN";
-    }
+    return code > INT32_MAX ? "UNKNOWN" : panic_code_name((int)code);
 }
 
 static void hex_bytes(const uint8_t *p, size_t n, char *out)
@@ -685,10 +678,6 @@ int crash_print_human(const struct crash_report *r, const struct crash_symbolize
         fprintf(out, "store %s: %u slots of %u bytes, %zu record%s\n", r->file,
                 r->store.nslots > r->store.first_slot ? r->store.nslots - r->store.first_slot : 0,
                 r->store.record_size, r->nrecs, r->nrecs == 1 ? "" : "s");
-        if (r->store.fields_swapped) {
-            fprintf(out, "note: header fields read as record_offset, record_size "
-                         "(pstore.h's order, not QEMU's)\n");
-        }
         if (r->store.short_file) {
             fprintf(out, "warning: the file ends inside its last slot\n");
         }

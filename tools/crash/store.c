@@ -5,13 +5,9 @@
  * holds one record at offset i * record_size, and map[i] is its id (0: free;
  * a cleared record's bytes stay, only its map entry is zeroed).
  *
- * The header's two 32-bit fields at offsets 8 and 12 are record_size and
- * storage_offset in QEMU's source, record_offset and record_size in
- * uapi/axl/pstore.h. They are equal for stores under ~1000 slots (both
- * 8192), so the difference rarely shows; we take QEMU's order when it is
- * consistent (a power-of-two record size, the offset a multiple of it) and
- * pstore.h's otherwise; at most one of the two can be consistent when they
- * differ.
+ * The header (struct axl_erst_file_header) gives record_size at offset 8 and
+ * storage_offset at 12, as QEMU lays them out; a store whose record size is
+ * not a power of two, or whose first slot is not a multiple of it, is refused.
  */
 #include <string.h>
 
@@ -35,13 +31,9 @@ int crash_store_open(const uint8_t *buf, size_t len, struct crash_store *st, cha
     }
     uint32_t a = crash_rd32(buf + 8), b = crash_rd32(buf + 12);
     uint32_t size, offset;
-    if (plausible(a, b)) { /* QEMU: record_size, storage_offset */
+    if (plausible(a, b)) {
         size = a;
         offset = b;
-    } else if (plausible(b, a)) { /* the two u32 fields swapped (an older pstore.h named them so) */
-        size = b;
-        offset = a;
-        st->fields_swapped = true;
     } else {
         snprintf(err, errlen,
                  "ERST header: record size %u / storage offset %u are not a power-of-two slot "

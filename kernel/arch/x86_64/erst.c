@@ -34,7 +34,6 @@ enum erst_action {
     ERST_GET_COMMAND_STATUS = 7,
     ERST_GET_RECORD_ID = 8,
     ERST_SET_RECORD_ID = 9,
-    ERST_GET_RECORD_COUNT = 0xa,
     ERST_GET_LOG_ADDRESS_LENGTH = 0xe,
 };
 #define ERST_EXECUTE_MAGIC 0x9c
@@ -153,8 +152,6 @@ int arch_erst_clear(uint64_t id)
 }
 
 uint64_t arch_erst_next_id(void) { return erst_do(ERST_GET_RECORD_ID); }
-
-uint64_t arch_erst_count(void) { return erst_do(ERST_GET_RECORD_COUNT); }
 
 /* --- fw_cfg (qemu-hardware.md section 8): selector 0x510, data 0x511 --- */
 

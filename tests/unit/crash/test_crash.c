@@ -96,7 +96,6 @@ static void test_store_authentic(void **state)
     assert_int_equal(r.kind, CRASH_KIND_ERST);
     assert_int_equal(r.store.record_size, RS);
     assert_int_equal(r.store.first_slot, 1);
-    assert_false(r.store.fields_swapped);
     assert_int_equal(r.nrecs, 2);
     assert_int_equal(r.recs[0].status, CRASH_AUTHENTIC);
     assert_int_equal(r.recs[1].status, CRASH_AUTHENTIC);
@@ -306,18 +305,16 @@ static void test_store_empty_and_headers(void **state)
     assert_non_null(strstr(r.recs[0].why, "holds no record"));
     crash_report_free(&r);
 
-    /* pstore.h's field order (record_offset, record_size) is accepted too */
+    /* a two-slot header: record size 8192, first slot at 16384 */
     synth_store_init(store, NSLOTS, RS);
-    memcpy(store + 8, "\0\x40\0\0\0\x20\0\0", 8); /* 16384, 8192 */
-    assert_int_equal(crash_store_open(store, sizeof(store), &st, err, sizeof(err)), 0);
-    assert_true(st.fields_swapped);
-    assert_int_equal(st.record_size, 8192);
-    assert_int_equal(st.first_slot, 2);
-    /* QEMU's order with a two-slot header */
     memcpy(store + 8, "\0\x20\0\0\0\x40\0\0", 8); /* 8192, 16384 */
     assert_int_equal(crash_store_open(store, sizeof(store), &st, err, sizeof(err)), 0);
-    assert_false(st.fields_swapped);
+    assert_int_equal(st.record_size, 8192);
     assert_int_equal(st.first_slot, 2);
+    /* the two fields the other way round: the first slot is not a multiple of the size */
+    memcpy(store + 8, "\0\x40\0\0\0\x20\0\0", 8); /* 16384, 8192 */
+    assert_int_equal(crash_store_open(store, sizeof(store), &st, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "record size"));
     /* nonsense sizes */
     memcpy(store + 8, "\x03\0\0\0\x05\0\0\0", 8);
     assert_int_equal(crash_store_open(store, sizeof(store), &st, err, sizeof(err)), -1);
