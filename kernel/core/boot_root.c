@@ -7,7 +7,7 @@
  * slots are listed in uapi/axl/ipc.h, its image loaded and mapped at the
  * ELF's addresses, a stack under AXL_ROOT_STACK_TOP with an unmapped guard
  * page below, a boot-info frame and an IPC buffer. Then every boot module
- * as frames, all remaining free RAM as untyped memory, and the physical
+ * as frames, the crash records of earlier boots (read-only frames), all remaining free RAM as untyped memory, and the physical
  * address space that is not RAM below 4 GiB (PCI ECAM and BARs, ACPI
  * tables) as device untyped, except the pages of the interrupt
  * controllers the kernel drives. After this the kernel allocates no
@@ -21,6 +21,7 @@
 #include <klog.h>
 #include <kstring.h>
 #include <pmm.h>
+#include <pstore.h>
 #include <uapi/axl/exit.h>
 #include <uapi/axl/ipc.h>
 
@@ -114,6 +115,29 @@ static void add_modules(const struct boot_info *bi)
         for (uint64_t f = 0; f < frames; f++) {
             put_root(next_slot++, frame_cap(m->start + f * PAGE_SIZE));
         }
+    }
+}
+
+/* The crash records pstore verified at boot, as read-only frames (uapi/axl/pstore.h). */
+static void add_pstore(void)
+{
+    paddr_t base;
+    uint64_t pages;
+
+    if (!pstore_handoff(&base, &pages)) {
+        return;
+    }
+    if (pages > (1ull << AXL_ROOT_CNODE_RADIX) - next_slot) {
+        kwarn("boot", "the %llu pages of crash records do not fit the root CNode; not given",
+              (unsigned long long)pages);
+        return;
+    }
+    info->pstore_first_slot = next_slot;
+    info->pstore_frames = pages;
+    for (uint64_t f = 0; f < pages; f++) {
+        struct cap c = frame_cap(base + f * PAGE_SIZE);
+        c.rights = AXL_RIGHT_READ; /* the kernel's verdicts: nobody edits them */
+        put_root(next_slot++, c);
     }
 }
 
@@ -268,6 +292,7 @@ NORETURN void root_task_start(const struct boot_info *bi, struct pmm *pmm)
     info->clock_hz = clock_rate_hz();
     copy_string(info->cmdline, sizeof(info->cmdline), bi->cmdline);
     add_modules(bi);
+    add_pstore();
     info->untyped_first = next_slot;
     add_free_memory();
     uint64_t ram_untyped = info->untyped_count;

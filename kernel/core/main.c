@@ -178,7 +178,7 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     memory_init(&boot_info);
     report_boot(&boot_info);
     clock_start(boot_info.cmdline);
-    pstore_init();
+    pstore_init(&pmm);
     selftest_run(SELFTEST_LATE);
     sched_start(boot_info.cmdline);
     if (have_root_task(&boot_info)) {

@@ -5,7 +5,8 @@
  * At boot pstore_init finds the ACPI ERST store, reads the machine key
  * from fw_cfg, reports and verifies what earlier boots left ("previous
  * boot crashed: ..."), clears it, leases nonce counters and reserves a
- * slot for this boot's panic record. On the panic path pstore_panic_write
+ * slot for this boot's panic record. The records it found go to the root
+ * task (pstore_handoff), to be read in user space. On the panic path pstore_panic_write
  * fills that slot: allocation-free, lock-free, one ERST write, so the
  * record is complete or absent. docs/crash.md has the whole story.
  */
@@ -15,8 +16,14 @@
 #include "types.h"
 
 struct trap_frame;
+struct pmm;
 
-void pstore_init(void);
+/* Boot only, before the root task is built: pmm gives the frames of the handoff. */
+void pstore_init(struct pmm *pmm);
+
+/* The frames holding the records for user space (uapi/axl/pstore.h, axl_pstore_handoff):
+ * contiguous from *base; false when there are none. */
+bool pstore_handoff(paddr_t *base, uint64_t *pages);
 
 /* Which boot of this store this is (1 = the first; 1 without a store). */
 uint64_t pstore_boot_count(void);

@@ -24,12 +24,23 @@
 #include <klog.h>
 #include <kstring.h>
 #include <panic.h>
+#include <pmm.h>
 #include <pstore.h>
 #include <pstore_record.h>
 
 #define KEY_FILE "opt/axl/pstore-key"
 #define MAX_RECORDS 32 /* records looked at per boot; more are left for the next */
 #define NO_ID 0xffffffffffffffffull
+
+/* The kernel's verdicts and the handoff's (uapi) share their numbers, FOREIGN aside. */
+_Static_assert((int)PSTORE_AUTHENTIC == (int)AXL_PSTORE_VERDICT_AUTHENTIC &&
+                   (int)PSTORE_UNKEYED == (int)AXL_PSTORE_VERDICT_UNKEYED &&
+                   (int)PSTORE_UNVERIFIED == (int)AXL_PSTORE_VERDICT_UNVERIFIED &&
+                   (int)PSTORE_FORGED == (int)AXL_PSTORE_VERDICT_FORGED &&
+                   (int)PSTORE_TORN == (int)AXL_PSTORE_VERDICT_TORN &&
+                   (int)PSTORE_TRUNCATED == (int)AXL_PSTORE_VERDICT_TRUNCATED &&
+                   (int)PSTORE_MALFORMED == (int)AXL_PSTORE_VERDICT_MALFORMED,
+               "verdict numbers");
 
 enum erst_status { ERST_OK = 0, ERST_NO_SPACE = 1, ERST_FAILED = 3, ERST_EMPTY = 4 };
 
@@ -47,6 +58,10 @@ static struct {
  * memory dump holds it too (the decoder finds it there). */
 static uint8_t record[AXL_PSTORE_RECORD_MAX] __attribute__((aligned(16)));
 
+/* The records handed to the root task (boot_root.c asks with pstore_handoff). */
+static paddr_t handoff_base;
+static uint64_t handoff_pages;
+
 /* What boot found in the store (copies, since the exchange buffer is reused). */
 struct found {
     uint64_t id;
@@ -54,6 +69,8 @@ struct found {
     const char *why;
     bool readable;
     struct axl_pstore_body body;
+    bool hand;                       /* a panic record (or a broken one of ours): for user space */
+    enum axl_pstore_verdict handed;  /* as user space is told it */
 };
 static struct found found[MAX_RECORDS];
 static unsigned nfound;
@@ -162,7 +179,7 @@ static uint64_t report(uint64_t last_consumed)
     unsigned crashes = 0;
 
     for (unsigned i = 0; i < nfound; i++) {
-        const struct found *f = &found[i];
+        struct found *f = &found[i];
         const struct axl_pstore_body *b = &f->body;
         if (f->verdict == PSTORE_FOREIGN) {
             kinfo("pstore", "record 0x%llx was written by another creator; left alone",
@@ -175,6 +192,8 @@ static uint64_t report(uint64_t last_consumed)
         if (f->verdict != PSTORE_AUTHENTIC) {
             kwarn("pstore", "record 0x%llx is %s: %s; not trusted", (unsigned long long)f->id,
                   pstore_verdict_name(f->verdict), f->why);
+            f->hand = true;
+            f->handed = (enum axl_pstore_verdict)f->verdict;
             continue;
         }
         bool duplicate = false;
@@ -188,9 +207,14 @@ static uint64_t report(uint64_t last_consumed)
                             "consumed %llu); not trusted",
                   (unsigned long long)f->id, (unsigned long long)b->counter,
                   (unsigned long long)last_consumed);
+            f->hand = true;
+            f->handed = AXL_PSTORE_VERDICT_REPLAYED;
+            f->why = "already reported by an earlier boot";
             continue;
         }
         report_crash(f);
+        f->hand = true;
+        f->handed = AXL_PSTORE_VERDICT_AUTHENTIC;
         crashes++;
         highest = max_u64(highest, b->counter);
     }
@@ -249,7 +273,81 @@ static struct axl_pstore_body *new_body(uint16_t kind, uint64_t counter)
     return b;
 }
 
-void pstore_init(void)
+/* The bytes of a record just read into the exchange buffer worth keeping: its CPER length when
+ * that is sane, else all the device gave (a torn or malformed record, kept whole for forensics). */
+static uint32_t kept_length(void)
+{
+    const struct axl_cper_header *h = arch_erst_buffer();
+    uint32_t len = h->record_length;
+    return len >= AXL_PSTORE_BODY_OFFSET + AXL_PSTORE_TAG_SIZE && len <= ps.record_max
+               ? len
+               : (uint32_t)ps.record_max;
+}
+
+/*
+ * Copies every record report() marked into fresh frames for the root task,
+ * reading each again from the store (the exchange buffer held only one at a
+ * time). Runs before the store is cleared, so a record is in the handoff or
+ * still in the store, never neither.
+ */
+static void build_handoff(struct pmm *pmm)
+{
+    unsigned n = 0, left = 0;
+
+    for (unsigned i = 0; i < nfound; i++) {
+        n += found[i].hand && n < AXL_PSTORE_HANDOFF_MAX;
+        left += found[i].hand;
+    }
+    if (n == 0) {
+        return;
+    }
+    if (left > n) {
+        kwarn("pstore", "%u records found, user space gets the first %u", left, n);
+    }
+    uint64_t pages = 1 + (n * (uint64_t)ps.record_max + PAGE_SIZE - 1) / PAGE_SIZE;
+    paddr_t base = pmm_alloc_contig(pmm, pages, 1);
+    if (base == PMM_NONE) {
+        kwarn("pstore", "no memory for the %u records user space would read; they are only "
+                        "reported here", n);
+        return;
+    }
+    struct axl_pstore_handoff *h = phys_to_virt(base);
+    memset(h, 0, pages * PAGE_SIZE);
+    h->magic = AXL_PSTORE_HANDOFF_MAGIC;
+    h->version = AXL_PSTORE_HANDOFF_VERSION;
+    h->key_id = ps.keyed ? pstore_key_id(ps.key) : 0;
+    h->boot_count = ps.boot_count;
+    uint32_t at = PAGE_SIZE;
+    for (unsigned i = 0; i < nfound && h->count < n; i++) {
+        const struct found *f = &found[i];
+        if (!f->hand) {
+            continue;
+        }
+        struct axl_pstore_handoff_entry *e = &h->entry[h->count++];
+        e->id = f->id;
+        e->verdict = f->handed;
+        e->flags = f->handed == AXL_PSTORE_VERDICT_AUTHENTIC ? AXL_PSTORE_H_TRUSTED : 0;
+        ksnprintf(e->why, sizeof(e->why), "%s", f->handed == AXL_PSTORE_VERDICT_AUTHENTIC ? "" : f->why);
+        if (f->readable && arch_erst_read(f->id) == ERST_OK) {
+            e->offset = at;
+            e->length = kept_length();
+            memcpy((uint8_t *)h + at, arch_erst_buffer(), e->length);
+            at += align_up(e->length, 16);
+        }
+    }
+    h->size = at;
+    handoff_base = base;
+    handoff_pages = pages;
+}
+
+bool pstore_handoff(paddr_t *base, uint64_t *pages)
+{
+    *base = handoff_base;
+    *pages = handoff_pages;
+    return handoff_pages != 0;
+}
+
+void pstore_init(struct pmm *pmm)
 {
     size_t size = arch_erst_probe();
 
@@ -282,6 +380,7 @@ void pstore_init(void)
     }
     ps.boot_count = boots + 1;
     uint64_t consumed = report(last_consumed);
+    build_handoff(pmm);
 
     /* Lease three counters: state (next), reserved slot (next + 1), panic (next + 2). */
     struct axl_pstore_body *b = new_body(AXL_PSTORE_KIND_STATE, next);

@@ -7,7 +7,9 @@
  * (proc.c), and then serves: it is the fault handler of every process and
  * restarts what fails (supervise.c, docs/supervisor.md), takes exit
  * notices (SUP_EXIT), complaints (SUP_COMPLAIN) and injection requests
- * (SUP_INJECT), and prints the process report on request (SUP_PS). A
+ * (SUP_INJECT), prints the process report on request (SUP_PS), and keeps
+ * the crash records of earlier boots for those who may read them
+ * (SUP_PSTORE_*, pstore.c). A
  * component marked shutdown-on-exit ends the system with its status:
  * QEMU's exit code is PASS for 0 and FAIL otherwise. Nothing supervises the
  * supervisor: when it faults, the kernel reboots the system.
@@ -22,6 +24,7 @@
 #include "manifest.h"
 #include "mem.h"
 #include "proc.h"
+#include "pstore.h"
 #include "supervise.h"
 
 uint64_t console_ep;
@@ -171,7 +174,9 @@ static void serve(uint64_t ep)
             reply_status(supervise_inject_request(p, &m));
             break;
         default:
-            reply_status(AXL_S_NO_SUCH_OP);
+            if (!pstore_request(p, &m)) {
+                reply_status(AXL_S_NO_SUCH_OP);
+            }
             break;
         }
     }
@@ -191,6 +196,7 @@ int main(void)
     }
     mem_init(bi);
     map_modules(bi, data);
+    pstore_setup(bi);
     if (procs_init() != AXL_E_OK) {
         say("cannot make the supervisor's own objects: out of memory");
         main_shutdown(false);

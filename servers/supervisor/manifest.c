@@ -745,6 +745,13 @@ static void comp_inject_every_start(struct parser *p, unsigned line, const char 
     }
 }
 
+static void comp_may_read_pstore(struct parser *p, unsigned line, const char *val)
+{
+    if (!parse_yes_no(val, &p->comp->may_read_pstore)) {
+        bad_value(p, line, "may-read-pstore", val, "yes or no");
+    }
+}
+
 static void comp_may_inject(struct parser *p, unsigned line, const char *val)
 {
     if (!parse_yes_no(val, &p->comp->may_inject)) {
@@ -769,6 +776,7 @@ static const struct key component_keys[] = {
     {"inject", comp_inject},
     {"inject-every-start", comp_inject_every_start},
     {"may-inject", comp_may_inject},
+    {"may-read-pstore", comp_may_read_pstore},
 };
 
 _Static_assert(sizeof(component_keys) / sizeof(component_keys[0]) <= MAX_KEYS, "key_line");

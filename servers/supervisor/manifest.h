@@ -140,6 +140,7 @@ struct mf_component {
     uint64_t inject_after, inject_seed;
     bool inject_every_start; /* inject again into every restarted instance (else the first only) */
     bool may_inject;         /* may ask the supervisor to inject faults into others (SUP_INJECT) */
+    bool may_read_pstore;    /* may read the crash records of earlier boots (SUP_PSTORE_*) */
 };
 
 /* One problem found: "line N: ..." (line 0: not tied to a line). */

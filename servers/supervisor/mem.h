@@ -54,6 +54,9 @@ long mem_map(uint64_t pml4, uint64_t vaddr, uint64_t frame, unsigned rights, uns
 #define ROOT_SCRATCH 0x600000000000ull
 /* Where the root task maps the boot modules to read them. */
 #define ROOT_MODULES 0x610000000000ull
+/* Where it keeps the crash records of earlier boots (pstore.c), and their most pages. */
+#define ROOT_PSTORE 0x620000000000ull
+#define ROOT_PSTORE_PAGES 32
 
 /* Maps frame at ROOT_SCRATCH in the root task (writable); returns the address or NULL. */
 void *scratch_map(uint64_t frame);

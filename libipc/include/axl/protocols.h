@@ -13,7 +13,10 @@
     X(0x101, SUP_EXIT, "MR0 status -> no reply: the process is torn down")                        \
     X(0x102, SUP_PS, "-> prints the process report on the console")                               \
     X(0x104, SUP_COMPLAIN, "MR0 generation, str service, str reason -> MR1 1 if it restarted it")   \
-    X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)")
+    X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)") \
+    X(0x106, SUP_PSTORE_INFO, "-> MR1 records, MR2 boot count, MR3 key id (may-read-pstore only)") \
+    X(0x107, SUP_PSTORE_ENTRY, "MR0 index -> MR1 id, MR2 verdict, MR3 length, MR4 flags, str why") \
+    X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)")
 
 /* The name server: register, look up and withdraw services by name. */
 #define AXL_NAME_OPS(X)                                                                            \

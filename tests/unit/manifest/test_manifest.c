@@ -400,6 +400,10 @@ static void test_supervisor_keys(void **state)
     assert_true(key_ok("may-inject", "yes"));
     assert_true(c->may_inject);
     assert_false(key_ok("may-inject", "1"));
+    assert_false(c->may_read_pstore);
+    assert_true(key_ok("may-read-pstore", "yes"));
+    assert_true(c->may_read_pstore);
+    assert_false(key_ok("may-read-pstore", "true"));
 }
 
 static void test_module_and_args(void **state)

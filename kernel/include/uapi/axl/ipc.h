@@ -83,7 +83,9 @@ struct axl_bootinfo {
     char cmdline[192]; /* the kernel command line, truncated */
     struct axl_boot_module modules[AXL_BOOT_MAX_MODULES];
     struct axl_boot_untyped untyped[AXL_BOOT_MAX_UNTYPED];
-    uint64_t reserved[32];
+    uint64_t pstore_first_slot; /* read-only frames of the crash records the kernel verified */
+    uint64_t pstore_frames;     /* (uapi/axl/pstore.h, axl_pstore_handoff); 0: none */
+    uint64_t reserved[30];
 };
 _Static_assert(sizeof(struct axl_bootinfo) == 4096, "boot info fills one frame");
 #endif

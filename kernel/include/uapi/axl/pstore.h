@@ -178,5 +178,62 @@ _Static_assert(sizeof(struct axl_pstore_body) == 640, "pstore body layout");
 #define AXL_PSTORE_LOG_MAX                                                                         \
     (AXL_PSTORE_RECORD_MAX - AXL_PSTORE_BODY_OFFSET - 640 - AXL_PSTORE_TAG_SIZE)
 
+/* --- the records handed to user space ---
+ *
+ * At boot the kernel verifies what the store holds and hands every panic
+ * record it found, trusted or not, to the root task: frames listed in
+ * axl_bootinfo (pstore_first_slot, pstore_frames), read-only. The first
+ * page is struct axl_pstore_handoff; each entry's record bytes, exactly as
+ * read from the store, lie at entry.offset from the start of the first
+ * page. The kernel's verdict is final: user space has no key and cannot
+ * re-check the tag; it can check the structure (docs/crash.md, "Reading
+ * the records in user space"). The store itself is cleared of them.
+ */
+#define AXL_PSTORE_HANDOFF_MAGIC 0x31464f48534c5841ull /* "AXLSHOF1" */
+#define AXL_PSTORE_HANDOFF_VERSION 1
+#define AXL_PSTORE_HANDOFF_MAX 8   /* entries: more records wait in the store for a later boot */
+#define AXL_PSTORE_WHY_MAX 104     /* the verdict's reason, NUL-terminated */
+
+/* X(value, NAME, "meaning"): the kernel's verdict on a record. */
+#define AXL_PSTORE_VERDICTS(X)                                                                     \
+    X(0, AUTHENTIC, "the tag verifies under the machine key, and it was not reported before")     \
+    X(1, UNKEYED, "written without a machine key: not trustworthy")                               \
+    X(2, UNVERIFIED, "keyed, but this boot has no key to check it")                               \
+    X(3, FORGED, "well-formed and complete, but the tag is wrong")                                \
+    X(4, TORN, "the write did not complete")                                                      \
+    X(5, TRUNCATED, "its length runs past the bytes the store holds")                             \
+    X(6, MALFORMED, "ours, but inconsistent, or the store could not read it")                    \
+    X(7, REPLAYED, "authentic, but already reported by an earlier boot")
+
+#define AXL_PSTORE_H_TRUSTED 0x1 /* entry.flags: AUTHENTIC and a panic: "previous boot crashed" */
+
+struct axl_pstore_handoff_entry {
+    uint64_t id;      /* its ERST record id */
+    uint32_t verdict; /* AXL_PSTORE_VERDICT_* */
+    uint32_t flags;   /* AXL_PSTORE_H_* */
+    uint32_t offset;  /* of its bytes from the handoff's start; 0 when length is 0 */
+    uint32_t length;  /* bytes kept (0: unreadable); at most AXL_PSTORE_RECORD_MAX */
+    char why[AXL_PSTORE_WHY_MAX];
+} __attribute__((packed));
+_Static_assert(sizeof(struct axl_pstore_handoff_entry) == 128, "handoff entry layout");
+
+struct axl_pstore_handoff {
+    uint64_t magic;      /* AXL_PSTORE_HANDOFF_MAGIC */
+    uint32_t version;    /* AXL_PSTORE_HANDOFF_VERSION */
+    uint32_t count;      /* valid entries */
+    uint32_t size;       /* bytes of the handoff, records included */
+    uint32_t key_id;     /* this boot's machine key fingerprint (0: no key) */
+    uint64_t boot_count; /* this boot's number in the store */
+    uint64_t reserved[4];
+    struct axl_pstore_handoff_entry entry[AXL_PSTORE_HANDOFF_MAX];
+} __attribute__((packed));
+_Static_assert(sizeof(struct axl_pstore_handoff) == 1088, "handoff header layout (one page)");
+
+enum axl_pstore_verdict {
+#define AXL_X(value, name, text) AXL_PSTORE_VERDICT_##name = (value),
+    AXL_PSTORE_VERDICTS(AXL_X)
+#undef AXL_X
+};
+
 #endif /* !__ASSEMBLER__ */
 #endif /* AXL_UAPI_PSTORE_H */
