@@ -10,7 +10,7 @@
  * as frames, the crash records of earlier boots (read-only frames), all remaining free RAM as untyped memory, and the physical
  * address space that is not RAM below 4 GiB (PCI ECAM and BARs, ACPI
  * tables) as device untyped, except the pages of the interrupt
- * controllers the kernel drives. After this the kernel allocates no
+ * controllers and of the DMA remapping unit, which the kernel drives. After this the kernel allocates no
  * memory ever again: every object is made by retyping untyped memory.
  */
 #include <arch.h>
@@ -174,13 +174,18 @@ static void add_device_memory(const struct boot_info *bi)
 {
     struct {
         paddr_t base, end;
-    } busy[BOOT_MAX_REGIONS + 2];
+    } busy[BOOT_MAX_REGIONS + 3];
     unsigned n = 0;
+    paddr_t iommu;
 
     busy[n].base = 0xfec00000; /* I/O APIC */
     busy[n++].end = 0xfec01000;
     busy[n].base = 0xfee00000; /* local APIC */
     busy[n++].end = 0xfee01000;
+    if (arch_iommu_regs(&iommu)) { /* whoever holds these turns DMA protection off */
+        busy[n].base = iommu;
+        busy[n++].end = iommu + PAGE_SIZE;
+    }
     for (unsigned i = 0; i < bi->nregions; i++) {
         const struct boot_region *r = &bi->regions[i];
         if (r->type == BOOT_MEM_AVAILABLE) {

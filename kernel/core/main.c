@@ -179,6 +179,7 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     report_boot(&boot_info);
     clock_start(boot_info.cmdline);
     pstore_init(&pmm);
+    arch_iommu_init(&pmm, boot_info.cmdline);
     selftest_run(SELFTEST_LATE);
     sched_start(boot_info.cmdline);
     if (have_root_task(&boot_info)) {

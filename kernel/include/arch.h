@@ -138,6 +138,12 @@ uint64_t arch_erst_next_id(void);
 long arch_fw_cfg_read(const char *name, void *buf, size_t size);
 /* 32 unpredictable bits (RDRAND where the CPU has it, else TSC jitter). */
 uint32_t arch_random32(void);
+
+/* The IOMMU (VT-d, arch/x86_64/vtd.c). At boot, after the LAPIC: every PCI device put in a
+ * blocking domain and translation turned on, unless the command line says iommu=off. */
+void arch_iommu_init(struct pmm *p, const char *cmdline);
+/* The remapping unit's register page, which no user may get; false if there is no unit. */
+bool arch_iommu_regs(paddr_t *base);
 /* For a crash record: the registers in uapi/axl/pstore.h's AXL_PSTORE_REGS order (control
  * registers read now), and the IDT's present bits (bit v = gate v); returns the IDT base. */
 void arch_panic_regs(const struct trap_frame *f, uint64_t *regs);

@@ -37,6 +37,9 @@ DEVICE_ARGS = {
     # pause on panic so the harness can read the screen over QMP
     "pvpanic": ["-device", "pvpanic", "-action", "panic=pause"],
     "erst": [],
+    # Intel VT-d (q35 only). Interrupt remapping off: the kernel does DMA remapping only, and
+    # QEMU's default (on under TCG, off under KVM) would differ between the two accelerators.
+    "iommu": ["-device", "intel-iommu,intremap=off"],
 }
 
 # The VGA text screen: 80x25 cells of (character, attribute) at 0xB8000.

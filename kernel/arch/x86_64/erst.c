@@ -11,16 +11,15 @@
  * /work/shared/reference/qemu-hardware.md 6.1 and ACPI 6.x 18.5.
  *
  * Used at boot and on the panic path: nothing here allocates, locks or
- * depends on interrupts. Port 0xCF8 configuration access reaches bus 0,
- * where QEMU puts the device.
+ * depends on interrupts. Configuration access through ports (pci.c)
+ * reaches bus 0, where QEMU puts the device.
  */
 #include <arch.h>
+#include <arch/pci.h>
 #include <arch/x86.h>
 #include <klog.h>
 #include <kstring.h>
 
-#define PCI_CONFIG_ADDR 0xcf8
-#define PCI_CONFIG_DATA 0xcfc
 #define ERST_VENDOR 0x1b36
 #define ERST_DEVICE 0x0012
 
@@ -43,33 +42,6 @@ static volatile uint64_t *erst_value;
 static uint8_t *erst_exchange;
 static size_t erst_exchange_size;
 
-static uint32_t pci_read32(unsigned dev, unsigned func, unsigned reg)
-{
-    outl(PCI_CONFIG_ADDR, 0x80000000u | dev << 11 | func << 8 | (reg & 0xfc));
-    return inl(PCI_CONFIG_DATA);
-}
-
-static void pci_write32(unsigned dev, unsigned func, unsigned reg, uint32_t v)
-{
-    outl(PCI_CONFIG_ADDR, 0x80000000u | dev << 11 | func << 8 | (reg & 0xfc));
-    outl(PCI_CONFIG_DATA, v);
-}
-
-/* A memory BAR's address (64-bit BARs span two registers), or 0. */
-static uint64_t pci_mem_bar(unsigned dev, unsigned reg)
-{
-    uint32_t lo = pci_read32(dev, 0, reg);
-
-    if (lo & 1) {
-        return 0; /* an I/O BAR */
-    }
-    uint64_t addr = lo & ~0xfull;
-    if ((lo & 0x6) == 0x4) {
-        addr |= (uint64_t)pci_read32(dev, 0, reg + 4) << 32;
-    }
-    return addr;
-}
-
 static uint64_t erst_do(enum erst_action action)
 {
     *erst_action = action;
@@ -84,38 +56,36 @@ static void erst_set(enum erst_action action, uint64_t value)
 
 size_t arch_erst_probe(void)
 {
-    for (unsigned dev = 0; dev < 32; dev++) {
-        uint32_t id = pci_read32(dev, 0, 0);
-        if ((id & 0xffff) != ERST_VENDOR || id >> 16 != ERST_DEVICE) {
-            continue;
-        }
-        uint64_t regs = pci_mem_bar(dev, 0x10), exch = pci_mem_bar(dev, 0x14);
-        if (regs == 0 || exch == 0 || regs >= BOOT_DIRECT_MAP_SIZE ||
-            exch >= BOOT_DIRECT_MAP_SIZE) {
-            kwarn("pstore", "ERST device 00:%02x.0 has unusable BARs (0x%llx, 0x%llx)", dev,
-                  (unsigned long long)regs, (unsigned long long)exch);
-            return 0;
-        }
-        /* Memory space on (SeaBIOS does this already; a reset might not). */
-        pci_write32(dev, 0, 0x04, pci_read32(dev, 0, 0x04) | 0x2);
-        erst_action = phys_to_virt(regs);
-        erst_value = phys_to_virt(regs + 8);
-        erst_exchange = phys_to_virt(exch);
-        erst_exchange_size = erst_do(ERST_GET_LOG_ADDRESS_LENGTH);
-        if (erst_exchange_size < 4096 || erst_exchange_size > 65536 ||
-            exch + erst_exchange_size > BOOT_DIRECT_MAP_SIZE) {
-            kwarn("pstore", "ERST exchange buffer of %llu bytes is unusable",
-                  (unsigned long long)erst_exchange_size);
-            erst_exchange = NULL;
-            return 0;
-        }
-        kinfo("pstore", "ERST device at 00:%02x.0: registers 0x%llx, exchange buffer 0x%llx "
-                        "(%llu bytes)",
-              dev, (unsigned long long)regs, (unsigned long long)exch,
-              (unsigned long long)erst_exchange_size);
-        return erst_exchange_size;
+    int dev = pci_find(ERST_VENDOR, ERST_DEVICE);
+
+    if (dev < 0) {
+        return 0;
     }
-    return 0;
+    uint64_t regs = pci_mem_bar(0, (unsigned)dev, 0, 0x10);
+    uint64_t exch = pci_mem_bar(0, (unsigned)dev, 0, 0x14);
+    if (regs == 0 || exch == 0 || regs >= BOOT_DIRECT_MAP_SIZE || exch >= BOOT_DIRECT_MAP_SIZE) {
+        kwarn("pstore", "ERST device 00:%02x.0 has unusable BARs (0x%llx, 0x%llx)", dev,
+              (unsigned long long)regs, (unsigned long long)exch);
+        return 0;
+    }
+    /* Memory space on (SeaBIOS does this already; a reset might not). */
+    pci_write32(0, (unsigned)dev, 0, 0x04, pci_read32(0, (unsigned)dev, 0, 0x04) | 0x2);
+    erst_action = phys_to_virt(regs);
+    erst_value = phys_to_virt(regs + 8);
+    erst_exchange = phys_to_virt(exch);
+    erst_exchange_size = erst_do(ERST_GET_LOG_ADDRESS_LENGTH);
+    if (erst_exchange_size < 4096 || erst_exchange_size > 65536 ||
+        exch + erst_exchange_size > BOOT_DIRECT_MAP_SIZE) {
+        kwarn("pstore", "ERST exchange buffer of %llu bytes is unusable",
+              (unsigned long long)erst_exchange_size);
+        erst_exchange = NULL;
+        return 0;
+    }
+    kinfo("pstore", "ERST device at 00:%02x.0: registers 0x%llx, exchange buffer 0x%llx "
+                    "(%llu bytes)",
+          dev, (unsigned long long)regs, (unsigned long long)exch,
+          (unsigned long long)erst_exchange_size);
+    return erst_exchange_size;
 }
 
 void *arch_erst_buffer(void) { return erst_exchange; }

@@ -14,6 +14,7 @@
  */
 #include <arch.h>
 #include <arch/cpu.h>
+#include <arch/vtd.h>
 #include <clock.h>
 #include <irq.h>
 #include <klog.h>
@@ -32,6 +33,11 @@ static bool interrupt(uint64_t v)
     if (v == VEC_TIMER) {
         arch_timer_eoi();
         clock_tick();
+        return true;
+    }
+    if (v == VEC_IOMMU) {
+        arch_timer_eoi();
+        vtd_fault_interrupt();
         return true;
     }
     if (v == VEC_SPURIOUS) {

@@ -21,6 +21,7 @@
 /* Interrupt vectors the kernel owns (0-31 are CPU exceptions). */
 #define VEC_TIMER 0x20
 #define VEC_SPURIOUS 0xff
+#define VEC_IOMMU 0x4f    /* the VT-d fault event (an MSI) */
 #define VEC_IRQ_BASE 0x50 /* IOAPIC line n arrives on VEC_IRQ_BASE + n */
 #define SYSCALL_VECTOR 0x100 /* in a trap frame: entered by SYSCALL, not a vector */
 
