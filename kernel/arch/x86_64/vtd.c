@@ -24,6 +24,7 @@
 #include <arch.h>
 #include <arch/acpi.h>
 #include <arch/vtd.h>
+#include <arch/vtd_pt.h>
 #include <arch/x86.h>
 #include <cmdline.h>
 #include <klog.h>
@@ -174,6 +175,12 @@ static const char *reason_text(unsigned r)
         return "write not permitted: not mapped, or mapped read-only";
     case 6:
         return "read not permitted: not mapped, or mapped write-only";
+    case 0xa:
+        return "reserved bits set in a root entry";
+    case 0xb:
+        return "reserved bits set in a context entry";
+    case 0xc:
+        return "reserved bits set in a page-table entry";
     default:
         return "other translation fault";
     }
@@ -254,7 +261,9 @@ void arch_iommu_init(struct pmm *pmm, const char *cmdline)
     u.ctx0 = phys_to_virt(ctx);
     memset(u.root, 0, PAGE_SIZE);
     memset(u.ctx0, 0, PAGE_SIZE); /* every context entry not present: every device blocked */
-    u.root[0] = ctx | 1;         /* bus 0 (present); the high half stays 0 */
+    uint64_t lo, hi;
+    vtd_root_entry(ctx, &lo, &hi); /* bus 0 present; pmm frames lie below 2^39 */
+    vtd_entry128_write(&u.root[vtd_root_slot(0)], lo, hi);
 
     /* Stale faults from before, then the fault event MSI to this CPU's LAPIC. */
     vtd_fault_interrupt();
