@@ -263,6 +263,7 @@ NORETURN void root_task_start(const struct boot_info *bi, struct pmm *pmm)
     struct cte *vs = put_root(AXL_SLOT_VSPACE, pml4);
     put_root(AXL_SLOT_IRQ_CONTROL, (struct cap){.type = AXL_OBJ_IRQ_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IRQ_CONTROL});
     put_root(AXL_SLOT_IOPORT_CONTROL, (struct cap){.type = AXL_OBJ_IOPORT_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IOPORT_CONTROL});
+    put_root(AXL_SLOT_IOMMU_CONTROL, (struct cap){.type = AXL_OBJ_IOMMU_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IOMMU_CONTROL});
 
     paddr_t bi_pa = frame_alloc(), buf_pa = frame_alloc();
     info = phys_to_virt(bi_pa);

@@ -140,7 +140,9 @@ static struct cap derived(const struct cap *src, unsigned rights)
     case AXL_OBJ_PDPT:
     case AXL_OBJ_PAGE_DIRECTORY:
     case AXL_OBJ_PAGE_TABLE:
+    case AXL_OBJ_IO_PAGE_TABLE:
         cap.word = 0;
+        cap.flags &= (uint8_t)~CAP_IOMAP;
         break;
     default:
         break;

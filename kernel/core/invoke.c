@@ -123,6 +123,10 @@ int object_invoke(struct cte *slot, uint64_t info)
         return arch_ioport_invoke(slot, label);
     case AXL_OBJ_NOTIFICATION:
         return ntfn_invoke(slot, label);
+    case AXL_OBJ_IO_PAGE_TABLE:
+    case AXL_OBJ_IOMMU_CONTROL:
+    case AXL_OBJ_IOSPACE:
+        return arch_iospace_invoke(slot, label);
     default: /* replies and PML4s have no operations */
         return AXL_E_ILLEGAL_OPERATION;
     }

@@ -45,6 +45,7 @@ void object_cap_removed(const struct cap *cap, struct cte *slot, bool final)
     case AXL_OBJ_PDPT:
     case AXL_OBJ_PAGE_DIRECTORY:
     case AXL_OBJ_PAGE_TABLE:
+    case AXL_OBJ_IO_PAGE_TABLE:
         arch_cap_unmap(cap); /* every capability removes its own mapping */
         break;
     case AXL_OBJ_TCB:

@@ -144,6 +144,12 @@ uint32_t arch_random32(void);
 void arch_iommu_init(struct pmm *p, const char *cmdline);
 /* The remapping unit's register page, which no user may get; false if there is no unit. */
 bool arch_iommu_regs(paddr_t *base);
+/* Operations on IO page tables, the IOMMU control and IO spaces (iospace.c). */
+int arch_iospace_invoke(struct cte *slot, uint64_t label);
+/* IO_PAGE_MAP and IO_PAGE_UNMAP on a frame. */
+int arch_io_page_invoke(struct cte *slot, uint64_t label);
+/* Removes the IO-space mapping a frame or IO page table capability records (CAP_IOMAP). */
+void arch_io_cap_unmap(const struct cap *cap);
 /* For a crash record: the registers in uapi/axl/pstore.h's AXL_PSTORE_REGS order (control
  * registers read now), and the IDT's present bits (bit v = gate v); returns the IDT base. */
 void arch_panic_regs(const struct trap_frame *f, uint64_t *regs);

@@ -35,6 +35,7 @@
 #include "types.h"
 
 #define CAP_DEVICE 0x1u /* device memory: an untyped (retypes into frames and untyped only) or a frame */
+#define CAP_IOMAP 0x2u  /* a frame or IO page table whose word records an IO-space mapping */
 
 struct cap {
     uint8_t type;      /* enum axl_object_type; AXL_OBJ_NULL = empty slot */

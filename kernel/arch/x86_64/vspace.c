@@ -155,6 +155,10 @@ static bool is_frame(unsigned type) { return type == AXL_OBJ_FRAME || type == AX
 
 void arch_cap_unmap(const struct cap *cap)
 {
+    if (cap->flags & CAP_IOMAP) {
+        arch_io_cap_unmap(cap); /* its word is an IO mapping, not a CPU one */
+        return;
+    }
     if (!(cap->word & MAP_MAPPED)) {
         return;
     }
@@ -218,6 +222,9 @@ static int page_map(struct cte *slot)
     if (!(rights & AXL_RIGHT_READ) || (rights & ~(uint64_t)cap->rights)) {
         return AXL_E_INSUFFICIENT_RIGHTS; /* x86 has no write-only pages; no rights beyond the cap's */
     }
+    if (cap->flags & CAP_IOMAP) {
+        return AXL_E_ILLEGAL_OPERATION; /* mapped in an IO space: another capability is needed */
+    }
     uint64_t phys = virt_to_phys(cap->obj);
     uint64_t pte = phys | PTE_P | PTE_U | ((rights & AXL_RIGHT_WRITE) ? PTE_W : 0) |
                    ((attr & AXL_MAP_EXECUTE) ? 0 : nx_bit) |
@@ -248,9 +255,15 @@ int arch_page_invoke(struct cte *slot, uint64_t label)
     case AXL_INV_PAGE_MAP:
         return page_map(slot);
     case AXL_INV_PAGE_UNMAP:
+        if (slot->cap.flags & CAP_IOMAP) {
+            return AXL_E_OK; /* not mapped in an address space (IO_PAGE_UNMAP is) */
+        }
         arch_cap_unmap(&slot->cap);
         slot->cap.word = 0;
         return AXL_E_OK;
+    case AXL_INV_IO_PAGE_MAP:
+    case AXL_INV_IO_PAGE_UNMAP:
+        return arch_io_page_invoke(slot, label);
     case AXL_INV_PAGE_ADDRESS:
         msg_set(current, 0, virt_to_phys(slot->cap.obj));
         syscall_set_msg(current, AXL_MSGINFO(0, 0, 1), 0);

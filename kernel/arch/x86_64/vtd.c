@@ -128,6 +128,25 @@ static void invalidate_all(void)
     invalidate(u.iotlb, IOTLB_IVT | IOTLB_GLOBAL, IOTLB_IVT);
 }
 
+void vtd_context_set(uint8_t devfn, uint64_t root_pa, uint16_t did)
+{
+    uint64_t lo = 0, hi = 0;
+
+    if (root_pa) {
+        vtd_context_entry(root_pa, did, &lo, &hi);
+    }
+    vtd_entry128_write(&u.ctx0[vtd_context_slot(devfn)], lo, hi);
+    /* Context cache first: the IOTLB is looked up by source id, and a stale context entry
+     * would refill it from the old tables. */
+    invalidate(CCMD, CCMD_ICC | CCMD_GLOBAL, CCMD_ICC);
+    vtd_flush_domain(did);
+}
+
+void vtd_flush_domain(uint16_t did)
+{
+    invalidate(u.iotlb, IOTLB_IVT | IOTLB_DOMAIN | (uint64_t)did << 32, IOTLB_IVT);
+}
+
 /* The register base of the first remapping unit (DRHD) of segment 0 in the DMAR table, or 0. */
 static paddr_t find_unit(void)
 {
@@ -202,6 +221,7 @@ void vtd_fault_interrupt(void)
         unsigned sid = (unsigned)(hi & 0xffff), reason = (unsigned)(hi >> 32) & 0xff;
         bool read = (hi & FRCD_T) != 0;
         wr32(off + 12, (uint32_t)(FRCD_F >> 32)); /* write 1 to F: the register is free again */
+        iospace_fault((uint16_t)sid, addr, reason, read);
         if (u.faults++ < LOG_FAULTS) {
             kwarn("iommu", "DMA %s by %02x:%02x.%u at IO address 0x%llx blocked: %s (reason %u)",
                   read ? "read" : "write", sid >> 8, (sid >> 3) & 31, sid & 7,

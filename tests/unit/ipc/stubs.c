@@ -95,6 +95,12 @@ int arch_ioport_invoke(struct cte *slot, uint64_t label)
     (void)slot, (void)label;
     return AXL_E_ILLEGAL_OPERATION;
 }
+
+int arch_iospace_invoke(struct cte *slot, uint64_t label)
+{
+    (void)slot, (void)label;
+    return AXL_E_ILLEGAL_OPERATION;
+}
 void arch_cap_unmap(const struct cap *cap) { (void)cap; }
 void arch_vspace_init(struct cap *cap) { cap->word = 1; /* an ASID */ }
 void arch_vspace_destroy(const struct cap *cap) { (void)cap; }

@@ -47,7 +47,15 @@
     X(61, IOPORT_IN, IOPORT, "MR0 port, MR1 width (1, 2, 4) -> MR0 value")                         \
     X(62, IOPORT_OUT, IOPORT, "MR0 port, MR1 width (1, 2, 4), MR2 value") \
     X(70, NTFN_SET_TIMER, NOTIFICATION,                                                            \
-      "MR0 bits to signal, MR1 microseconds from now (0: disarm); one timer per notification")
+      "MR0 bits to signal, MR1 microseconds from now (0: disarm); one timer per notification")     \
+    X(80, IOMMU_ISSUE, IOMMU_CONTROL, "MR0 PCI bus, MR1 devfn, MR2 CNode, MR3 slot: its IO space") \
+    X(81, IOSPACE_FAULT, IOSPACE,                                                                  \
+      "-> MR0 faults so far, MR1 last IO address, MR2 last reason, MR3 1 if it was a read")        \
+    X(85, IO_TABLE_MAP, IO_PAGE_TABLE,                                                             \
+      "MR0 IO space, MR1 IO address: installed at the first level missing -> MR0 level (3: root)") \
+    X(86, IO_TABLE_UNMAP, IO_PAGE_TABLE, "")                                                       \
+    X(87, IO_PAGE_MAP, FRAME, "MR0 IO space, MR1 IO address, MR2 rights (READ, WRITE)")           \
+    X(88, IO_PAGE_UNMAP, FRAME, "")
 
 /* TCB_INFO states. */
 #define AXL_THREAD_STATES(X)                                                                       \

@@ -7,8 +7,9 @@
  * memory an object consumes; 0 means the size is chosen at retype time
  * (untyped: size_bits itself; CNode: AXL_CNODE_SLOT_BITS + radix bits)
  * or, from REPLY on, that the kernel alone makes the capability (a reply
- * capability with each call, the controls at boot, handlers and port
- * ranges from their control): these cannot be retyped.
+ * capability with each call, the controls at boot, handlers, port ranges
+ * and IO spaces from their control): these cannot be retyped. IO page
+ * tables (VT-d second-level tables) are retyped like any table.
  * Freestanding: needs nothing.
  */
 #ifndef AXL_UAPI_OBJECTS_H
@@ -32,7 +33,10 @@
     X(13, IRQ_CONTROL, 0)                                                                          \
     X(14, IRQ_HANDLER, 0)                                                                          \
     X(15, IOPORT_CONTROL, 0)                                                                       \
-    X(16, IOPORT, 0)
+    X(16, IOPORT, 0)                                                                               \
+    X(17, IO_PAGE_TABLE, 12)                                                                       \
+    X(18, IOMMU_CONTROL, 0)                                                                        \
+    X(19, IOSPACE, 0)
 
 #define AXL_CNODE_SLOT_BITS 6   /* one CNode slot takes 64 bytes */
 #define AXL_UNTYPED_MIN_BITS 4  /* smallest untyped region: 16 bytes */
