@@ -215,6 +215,42 @@ long axl_ntfn_set_timer(uint64_t ntfn, uint64_t bits, uint64_t us)
     return INVOKE(ntfn, NTFN_SET_TIMER, bits, us);
 }
 
+long axl_iommu_issue(uint64_t iommu_control, unsigned bus, unsigned devfn, uint64_t cnode,
+                     uint64_t slot)
+{
+    return INVOKE(iommu_control, IOMMU_ISSUE, bus, devfn, cnode, slot);
+}
+
+long axl_iospace_fault(uint64_t iospace, struct axl_io_fault *f)
+{
+    struct axl_msg r;
+    long err = axl_invoke(iospace, AXL_INV_IOSPACE_FAULT, 0, NULL, &r);
+
+    *f = err ? (struct axl_io_fault){0} : (struct axl_io_fault){r.mr[0], r.mr[1], r.mr[2], r.mr[3]};
+    return err;
+}
+
+long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level)
+{
+    const uint64_t args[] = {iospace, iova};
+    struct axl_msg r;
+    long err = axl_invoke(table, AXL_INV_IO_TABLE_MAP, NARGS(args), args, &r);
+
+    if (level) {
+        *level = err ? 0 : (unsigned)r.mr[0];
+    }
+    return err;
+}
+
+long axl_io_table_unmap(uint64_t table) { return invoke0(table, AXL_INV_IO_TABLE_UNMAP); }
+
+long axl_io_page_map(uint64_t frame, uint64_t iospace, uint64_t iova, unsigned rights)
+{
+    return INVOKE(frame, IO_PAGE_MAP, iospace, iova, rights);
+}
+
+long axl_io_page_unmap(uint64_t frame) { return invoke0(frame, AXL_INV_IO_PAGE_UNMAP); }
+
 long axl_scenario_end(uint64_t slot, unsigned code)
 {
     long err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, AXL_DEBUG_EXIT_PORT, AXL_DEBUG_EXIT_PORT,

@@ -499,6 +499,52 @@ static void device_mmio(struct parser *p, unsigned line, const char *val)
     }
 }
 
+/* n hexadecimal digits (1..max) at *s, at most limit; moves *s past them. */
+static bool scan_hex(const char **s, unsigned max, unsigned limit, uint8_t *v)
+{
+    const char *p = *s;
+    unsigned x = 0, n = 0;
+
+    for (; n < max; n++, p++) {
+        unsigned d;
+        if (*p >= '0' && *p <= '9') {
+            d = (unsigned)(*p - '0');
+        } else if (*p >= 'a' && *p <= 'f') {
+            d = (unsigned)(*p - 'a' + 10);
+        } else if (*p >= 'A' && *p <= 'F') {
+            d = (unsigned)(*p - 'A' + 10);
+        } else {
+            break;
+        }
+        x = x * 16 + d;
+    }
+    if (n == 0 || x > limit) {
+        return false;
+    }
+    *s = p;
+    *v = (uint8_t)x;
+    return true;
+}
+
+/*
+ * "BB:DD.F" as lspci writes it, in hexadecimal: bus 0..ff (one or two
+ * digits), device 0..1f (one or two), function 0..7 (one). Segment 0 only.
+ */
+static void device_pci(struct parser *p, unsigned line, const char *val)
+{
+    const char *s = val;
+    struct mf_pci f;
+
+    if (!scan_hex(&s, 2, 0xff, &f.bus) || *s++ != ':' || !scan_hex(&s, 2, 0x1f, &f.dev) ||
+        *s++ != '.' || !scan_hex(&s, 1, 7, &f.fn) || *s) {
+        bad_value(p, line, "pci", val,
+                  "BB:DD.F in hexadecimal: bus 00..ff, device 00..1f, function 0..7");
+        return;
+    }
+    p->dev->has_pci = true;
+    p->dev->pci = f;
+}
+
 struct key {
     const char *name;
     void (*parse)(struct parser *p, unsigned line, const char *val);
@@ -508,6 +554,7 @@ static const struct key device_keys[] = {
     {"ioports", device_ioports},
     {"irqs", device_irqs},
     {"mmio", device_mmio},
+    {"pci", device_pci},
 };
 
 /* ---------------------------------------------------------------------------

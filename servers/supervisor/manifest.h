@@ -82,6 +82,11 @@ struct mf_mmio {
     uint64_t base, size;
 };
 
+/* A PCI function (pci = BB:DD.F): bus 0..255, device 0..31, function 0..7, segment 0. */
+struct mf_pci {
+    uint8_t bus, dev, fn;
+};
+
 /* A [device name] section. */
 struct mf_device {
     char name[MF_NAME_MAX + 1];
@@ -94,6 +99,8 @@ struct mf_device {
     unsigned nirqs;
     struct mf_mmio mmio[MF_MAX_RANGES];
     unsigned nmmio;
+    bool has_pci;       /* pci = ...: the supervisor grants the function's config page and BARs */
+    struct mf_pci pci;  /* valid when has_pci */
 };
 
 /* A name in a devices or endpoints list, and what it resolved to. */

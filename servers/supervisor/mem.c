@@ -168,29 +168,41 @@ long root_map(uint64_t vaddr, uint64_t frame, unsigned rights)
  * A frame already mapped in a process cannot be mapped again through the
  * same capability (each frame capability maps once): the supervisor looks at
  * such frames (info pages, status words, text to mutate) through a copy.
+ * Device memory (a PCI function's configuration page) gets its own window,
+ * mapped uncached, so that one of each can be mapped at a time.
  */
-static uint64_t peek_slot;
+struct peek {
+    uint64_t slot, vaddr;
+    unsigned attrs;
+};
+static struct peek ram_peek = {.vaddr = ROOT_SCRATCH + 4096};
+static struct peek device_peek = {.vaddr = ROOT_SCRATCH + 2 * 4096, .attrs = AXL_MAP_UNCACHED};
 
-void *peek_map(uint64_t frame)
+static void *peek_at(struct peek *pk, uint64_t frame)
 {
-    if (!peek_slot && !(peek_slot = slot_alloc())) {
+    if (!pk->slot && !(pk->slot = slot_alloc())) {
         return NULL;
     }
-    if (axl_cnode_copy(AXL_SLOT_CNODE, peek_slot, AXL_SLOT_CNODE, frame, AXL_RIGHTS_ALL) !=
+    if (axl_cnode_copy(AXL_SLOT_CNODE, pk->slot, AXL_SLOT_CNODE, frame, AXL_RIGHTS_ALL) !=
         AXL_E_OK) {
         return NULL;
     }
-    long err = mem_map(AXL_SLOT_VSPACE, ROOT_SCRATCH + 4096, peek_slot,
-                       AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, root_tables_ut, &root_list);
+    long err = mem_map(AXL_SLOT_VSPACE, pk->vaddr, pk->slot, AXL_RIGHT_READ | AXL_RIGHT_WRITE,
+                       pk->attrs, root_tables_ut, &root_list);
     if (err != AXL_E_OK) {
-        axl_cnode_delete(AXL_SLOT_CNODE, peek_slot);
+        axl_cnode_delete(AXL_SLOT_CNODE, pk->slot);
         return NULL;
     }
-    return (void *)(ROOT_SCRATCH + 4096);
+    return (void *)pk->vaddr;
 }
 
-void peek_unmap(void)
+static void unpeek(struct peek *pk)
 {
-    axl_page_unmap(peek_slot);
-    axl_cnode_delete(AXL_SLOT_CNODE, peek_slot);
+    axl_page_unmap(pk->slot);
+    axl_cnode_delete(AXL_SLOT_CNODE, pk->slot);
 }
+
+void *peek_map(uint64_t frame) { return peek_at(&ram_peek, frame); }
+void peek_unmap(void) { unpeek(&ram_peek); }
+void *peek_map_device(uint64_t frame) { return peek_at(&device_peek, frame); }
+void peek_unmap_device(void) { unpeek(&device_peek); }

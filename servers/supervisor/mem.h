@@ -68,5 +68,8 @@ long root_map(uint64_t vaddr, uint64_t frame, unsigned rights);
  * failure. One at a time: peek_unmap before the next. */
 void *peek_map(uint64_t frame);
 void peek_unmap(void);
+/* As peek_map for a frame of device memory: mapped uncached, in a window of its own. */
+void *peek_map_device(uint64_t frame);
+void peek_unmap_device(void);
 
 #endif /* AXL_ROOT_MEM_H */

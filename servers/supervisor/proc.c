@@ -16,6 +16,7 @@
 #include <axl/rpc.h>
 #include <elf_image.h>
 
+#include "devmem.h"
 #include "mem.h"
 #include "proc.h"
 #include "supervise.h"
@@ -163,12 +164,12 @@ static long give(struct proc *p, uint64_t dest, uint64_t src, unsigned rights, u
                  : axl_cnode_copy(p->cnode, dest, AXL_SLOT_CNODE, src, rights);
 }
 
-/* Records a granted capability in the info page. */
-static void note_cap(struct axl_procinfo *info, unsigned kind, uint64_t cptr, uint64_t first,
-                     uint64_t last, const char *fmt, ...)
+/* Records a granted capability in the info page (NULL when it is full). */
+static struct axl_proc_cap *note_cap(struct axl_procinfo *info, unsigned kind, uint64_t cptr,
+                                     uint64_t first, uint64_t last, const char *fmt, ...)
 {
     if (info->cap_count >= AXL_PROC_MAX_CAPS) {
-        return;
+        return NULL;
     }
     struct axl_proc_cap *c = &info->caps[info->cap_count++];
     va_list ap;
@@ -179,6 +180,101 @@ static void note_cap(struct axl_procinfo *info, unsigned kind, uint64_t cptr, ui
     c->cptr = cptr;
     c->first = first;
     c->last = last;
+    return c;
+}
+
+/* Where device memory goes in a process, and how much it has been given. */
+struct mmio_window {
+    uint64_t next_va; /* from AXL_PROC_MMIO_BASE, a page left unmapped after each range */
+    uint64_t bytes;   /* mapped so far, at most AXL_PROC_MMIO_MAX */
+};
+
+static char devmem_why[160]; /* what grant_mmio's *what points at when it fails */
+
+/*
+ * Maps the device memory [base, base + size) (any alignment: the pages that
+ * hold it) into p, and records it as one AXL_PROC_CAP_MMIO named name, with
+ * vaddr where base itself is mapped.
+ */
+static long grant_mmio(struct proc *p, struct axl_procinfo *info, uint64_t *next,
+                       struct mmio_window *w, const char *devname, const char *name,
+                       uint64_t base, uint64_t size, const char **what)
+{
+    uint64_t first = base & ~(PAGE - 1), end = (base + size + PAGE - 1) & ~(PAGE - 1);
+    uint64_t slot = *next;
+
+    *what = devmem_why;
+    if (end - first > AXL_PROC_MMIO_MAX - w->bytes) {
+        axl_snprintf(devmem_why, sizeof(devmem_why),
+                     "device '%s': %s: %llu KiB more device memory than the %llu KiB a component "
+                     "may have", devname, name,
+                     (unsigned long long)((end - first - (AXL_PROC_MMIO_MAX - w->bytes)) / 1024),
+                     (unsigned long long)(AXL_PROC_MMIO_MAX / 1024));
+        return AXL_E_RANGE;
+    }
+    int len = axl_snprintf(devmem_why, sizeof(devmem_why), "device '%s': %s: ", devname, name);
+    long err = devmem_map(p, first, end - first, w->next_va, next, devmem_why + len,
+                          sizeof(devmem_why) - (size_t)len);
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    struct axl_proc_cap *c = note_cap(info, AXL_PROC_CAP_MMIO, slot, base, size, "%s", name);
+    if (c) {
+        c->vaddr = w->next_va + (base - first);
+    }
+    w->next_va += end - first + PAGE;
+    w->bytes += end - first;
+    return AXL_E_OK;
+}
+
+/* A device's mmio ranges, then its PCI function's configuration page and memory BARs. */
+static long grant_device_memory(struct proc *p, const struct mf_device *dev, unsigned index,
+                                struct axl_procinfo *info, uint64_t *next, struct mmio_window *w,
+                                const char **what)
+{
+    char name[AXL_PROC_NAME_MAX];
+    long err = AXL_E_OK;
+
+    for (unsigned i = 0; i < dev->nmmio && err == AXL_E_OK; i++) {
+        axl_snprintf(name, sizeof(name), "mmio:%#llx", (unsigned long long)dev->mmio[i].base);
+        err = grant_mmio(p, info, next, w, dev->name, name, dev->mmio[i].base, dev->mmio[i].size,
+                         what);
+    }
+    if (err != AXL_E_OK || !dev->has_pci) {
+        return err;
+    }
+    const struct pci_function *fn;
+    const struct mf_pci *f = &dev->pci;
+    int len = axl_snprintf(devmem_why, sizeof(devmem_why), "device '%s': ", dev->name);
+    *what = devmem_why;
+    err = devmem_pci(dev, index, &fn, devmem_why + len, sizeof(devmem_why) - (size_t)len);
+    if (err != AXL_E_OK) {
+        return err;
+    }
+    axl_snprintf(name, sizeof(name), "pci:%02x:%02x.%x config", f->bus, f->dev, f->fn);
+    err = grant_mmio(p, info, next, w, dev->name, name,
+                     pci_config_address(PCI_ECAM_BASE, f->bus, f->dev, f->fn), PCI_CONFIG_SIZE,
+                     what);
+    for (unsigned i = 0; i < PCI_BARS && err == AXL_E_OK; i++) {
+        const struct pci_bar *b = &fn->bar[i];
+        axl_snprintf(name, sizeof(name), "pci:%02x:%02x.%x bar%u", f->bus, f->dev, f->fn, i);
+        if (b->kind == PCI_BAR_IO && b->base && b->base + b->size <= 0x10000) {
+            *what = "I/O ports";
+            err = axl_ioport_issue(AXL_SLOT_IOPORT_CONTROL, (unsigned)b->base,
+                                   (unsigned)(b->base + b->size - 1), p->cnode, *next);
+            if (err == AXL_E_OK) {
+                note_cap(info, AXL_PROC_CAP_IOPORT, *next, b->base, b->base + b->size - 1, "%s",
+                         name);
+                (*next)++;
+            }
+        } else if ((b->kind == PCI_BAR_MEM32 || b->kind == PCI_BAR_MEM64) && b->base) {
+            err = grant_mmio(p, info, next, w, dev->name, name, b->base, b->size, what);
+        } else if (b->kind != PCI_BAR_UNUSED) {
+            say("component '%s': device '%s': %s is not assigned an address: not granted",
+                p->name, dev->name, name);
+        }
+    }
+    return err;
 }
 
 /* The devices' I/O ports and IRQs, and the endpoints, in slots from AXL_PROC_SLOT_GRANTED on. */
@@ -186,6 +282,7 @@ static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo 
                   uint64_t *next, const char **what)
 {
     const struct mf_component *c = p->mf;
+    struct mmio_window window = {.next_va = AXL_PROC_MMIO_BASE};
     long err = AXL_E_OK;
 
     for (unsigned d = 0; d < c->ndevices; d++) {
@@ -233,9 +330,11 @@ static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo 
             note_cap(info, AXL_PROC_CAP_IRQ, *next, irq, irq, "irq:%u", irq);
             (*next)++;
         }
-        if (dev->nmmio) {
-            *what = "device memory";
-            return AXL_E_ILLEGAL_OPERATION; /* not yet: see docs/manifest.md */
+        if (dev->nmmio || dev->has_pci) {
+            err = grant_device_memory(p, dev, c->devices[d].index, info, next, &window, what);
+            if (err != AXL_E_OK) {
+                return err;
+            }
         }
     }
     for (unsigned e = 0; e < c->nendpoints; e++) {
@@ -255,11 +354,28 @@ static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo 
     return AXL_E_OK;
 }
 
+/* Whether p's devices have mmio ranges or a PCI function. */
+static bool has_device_memory(const struct proc *p)
+{
+    for (unsigned d = 0; d < p->mf->ndevices; d++) {
+        const struct mf_device *dev = &the_manifest->devices[p->mf->devices[d].index];
+        if (dev->nmmio || dev->has_pci) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The domain (made once, then reused: revoked, it is whole again), heap untyped, CNode, PML4. */
 static long prepare(struct proc *p, const struct elf_image *img)
 {
     uint64_t pages = image_pages(img) + AXL_ROOT_STACK_PAGES + 2;
     uint64_t tables = 8 + 2 * (uint64_t)img->nsegments; /* generous: PDPT, PDs and PTs */
+    if (has_device_memory(p)) {
+        /* A page directory, and a page table per 2 MiB of AXL_PROC_MMIO_MAX plus one for the
+         * gaps between ranges. */
+        tables += 2 + AXL_PROC_MMIO_MAX / (2ull << 20);
+    }
     uint64_t bytes = p->quota + CNODE_BYTES + (pages + tables + 4) * PAGE;
     long err = p->domain ? AXL_E_OK : mem_untyped(log2_up(bytes), &p->domain);
     uint64_t heap = 0;
@@ -522,6 +638,7 @@ void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64
     root_ep = rep;
     modules = module_data;
     the_manifest = m;
+    devmem_init(bi);
     for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
         const struct mf_component *c = &m->components[i];
         struct proc *p = &procs[i];

@@ -424,6 +424,12 @@ class ArgvTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             qemu.argv(s)   # pvpanic without a QMP socket
 
+    def test_edu_in_a_fixed_slot(self):
+        args = qemu.argv(make_scenario(devices=("edu",)))
+        devices = [args[i + 1] for i, a in enumerate(args) if a == "-device"]
+        self.assertEqual(devices[-1], "edu,addr=0x10,dma_mask=0xffffffffffffffff")
+        self.assertNotIn(qemu.EDU_DEVICE, qemu.argv(make_scenario()))
+
     def test_erst_store_and_key(self):
         s = make_scenario(name="crash", devices=("pvpanic", "erst"))
         args = qemu.argv(s, qmp_socket="/tmp/q.sock")

@@ -28,6 +28,7 @@ KERNEL_SYMBOLS = "build/kernel/kernel.elf"    # full symbols, for gdb
 BUILD_SCENARIOS = "build/scenarios"           # <name>/<module file>
 
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
+EDU_DEVICE = "edu,addr=0x10,dma_mask=0xffffffffffffffff"   # PCI 00:10.0
 
 # Extra flags per scenario device set (scenario.KNOWN_DEVICES).  pvpanic also
 # needs a QMP socket, added by argv() because its path is per run; erst's
@@ -40,6 +41,13 @@ DEVICE_ARGS = {
     # Intel VT-d (q35 only). Interrupt remapping off: the kernel does DMA remapping only, and
     # QEMU's default (on under TCG, off under KVM) would differ between the two accelerators.
     "iommu": ["-device", "intel-iommu,intremap=off"],
+    # QEMU's educational PCI device (reference section 4), in a fixed slot so that manifests can
+    # name it as pci = 00:10.0. dma_mask: by default edu ANDs every RAM address with 2^28 - 1 and
+    # silently moves a DMA above 256 MiB onto low memory, where the kernel lives (printing the
+    # warning on the serial stream); with the full mask the device uses the address the driver
+    # gave it, as real bus-master hardware does, at any guest memory size, and IOVAs will not be
+    # limited to 28 bits once the kernel programs VT-d.
+    "edu": ["-device", EDU_DEVICE],
 }
 
 # The VGA text screen: 80x25 cells of (character, attribute) at 0xB8000.

@@ -20,7 +20,7 @@ from . import abi, pstore
 SCENARIOS_DIR = Path("tests/scenarios")   # relative to the repository root
 SCENARIO_FILE = "scenario.toml"
 
-KNOWN_DEVICES = ("vga", "pvpanic", "erst", "iommu")  # qemu.DEVICE_ARGS, qemu.argv
+KNOWN_DEVICES = ("vga", "pvpanic", "erst", "iommu", "edu")  # qemu.DEVICE_ARGS, qemu.argv
 DEFAULT_MEMORY = "256M"
 DEFAULT_TIMEOUT = 60.0
 MAX_REBOOTS = 16

@@ -149,6 +149,23 @@ long axl_ioport_out(uint64_t ioport, unsigned port, unsigned width, uint32_t val
 /* Signals bits on the notification ntfn once us microseconds have passed (0: disarm). */
 long axl_ntfn_set_timer(uint64_t ntfn, uint64_t bits, uint64_t us);
 
+/* --- DMA: IO spaces (docs/iommu.md) --- */
+
+/* Makes the IO space of PCI function bus:devfn in cnode[slot] (DMA remapping must be on). */
+long axl_iommu_issue(uint64_t iommu_control, unsigned bus, unsigned devfn, uint64_t cnode,
+                     uint64_t slot);
+/* Faults recorded for the IO space's function, and the last one's address, reason, direction. */
+struct axl_io_fault {
+    uint64_t count, addr, reason, read;
+};
+long axl_iospace_fault(uint64_t iospace, struct axl_io_fault *f);
+/* Installs IO page table at the first level missing on iova's path; *level (may be NULL) gets it. */
+long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level);
+long axl_io_table_unmap(uint64_t table);
+/* Maps frame at iova in iospace for the device to read and/or write (rights READ, WRITE). */
+long axl_io_page_map(uint64_t frame, uint64_t iospace, uint64_t iova, unsigned rights);
+long axl_io_page_unmap(uint64_t frame);
+
 /*
  * Ends a QEMU scenario (root task only): issues the isa-debug-exit port
  * (AXL_DEBUG_EXIT_PORT) into the empty root-CNode slot `slot` and writes

@@ -43,6 +43,7 @@
 #define AXL_PROC_IPC_BUFFER 0x80002000ull /* = AXL_ROOT_IPC_BUFFER */
 #define AXL_PROC_HEAP_BASE 0x100000000ull /* the heap grows up from 4 GiB */
 #define AXL_PROC_MMIO_BASE 0x200000000ull /* granted device memory is mapped from 8 GiB */
+#define AXL_PROC_MMIO_MAX (2ull << 20)     /* ... at most 2 MiB of it in all (mmio, pci) */
 /* The rest of the IPC buffer's page: words the process writes for the supervisor to read. */
 #define AXL_PROC_STATUS_ADDR (AXL_PROC_IPC_BUFFER + 3072)
 #define AXL_PROC_PERSIST_BASE 0x300000000ull /* memory kept across restarts (persist =), at 12 GiB */
@@ -60,7 +61,8 @@
 enum axl_proc_cap_kind {
     AXL_PROC_CAP_IOPORT = 1, /* first..last: an I/O port range */
     AXL_PROC_CAP_IRQ = 2,    /* first: the IRQ; its signals set bit first of the notification */
-    AXL_PROC_CAP_MMIO = 3,   /* first: physical address, last: bytes; mapped at vaddr */
+    AXL_PROC_CAP_MMIO = 3,   /* first: physical address, last: bytes; mapped at vaddr; cptr: the
+                              * frames, one slot per page from cptr on */
     AXL_PROC_CAP_ENDPOINT = 4, /* another component's service endpoint (name: its name) */
 };
 

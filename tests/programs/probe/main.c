@@ -9,6 +9,8 @@
  *   ioport-raw PORT   execute IN on PORT directly: user mode has no I/O
  *                     privilege, so this is a #GP fault the root task reports
  *   mmio ADDR         read device memory at ADDR it was never given: #PF
+ *   caps              list the capabilities it was granted; for device memory,
+ *                     also the first 32-bit word where it is mapped
  *   chatter N         print N lines in pieces, yielding between pieces, so
  *                     that the console must put each line together whole
  *   survive           print, ask for the process report, exit 0
@@ -66,6 +68,36 @@ static int mmio(unsigned long addr)
     return 1;
 }
 
+static const char *kind_name(uint64_t kind)
+{
+    switch (kind) {
+    case AXL_PROC_CAP_IOPORT: return "ioports";
+    case AXL_PROC_CAP_IRQ: return "irq";
+    case AXL_PROC_CAP_MMIO: return "mmio";
+    case AXL_PROC_CAP_ENDPOINT: return "endpoint";
+    default: return "?";
+    }
+}
+
+static int caps(void)
+{
+    printf("probe: %llu capabilities granted\n", (unsigned long long)axl_procinfo->cap_count);
+    for (uint64_t i = 0; i < axl_procinfo->cap_count && i < AXL_PROC_MAX_CAPS; i++) {
+        const struct axl_proc_cap *c = &axl_procinfo->caps[i];
+        if (c->kind == AXL_PROC_CAP_MMIO) {
+            uint32_t first = *(volatile uint32_t *)c->vaddr;
+            printf("probe: %s: %s %#llx+%#llx at %#llx, slot %llu: first word %#010x\n", c->name,
+                   kind_name(c->kind), (unsigned long long)c->first, (unsigned long long)c->last,
+                   (unsigned long long)c->vaddr, (unsigned long long)c->cptr, (unsigned)first);
+        } else {
+            printf("probe: %s: %s %#llx-%#llx, slot %llu\n", c->name, kind_name(c->kind),
+                   (unsigned long long)c->first, (unsigned long long)c->last,
+                   (unsigned long long)c->cptr);
+        }
+    }
+    return 0;
+}
+
 /* Lines of one letter repeated, written in three pieces with a yield between each. */
 static int chatter(unsigned long n)
 {
@@ -119,6 +151,9 @@ int main(void)
     }
     if (strcmp(what, "mmio") == 0) {
         return mmio(num);
+    }
+    if (strcmp(what, "caps") == 0) {
+        return caps();
     }
     if (strcmp(what, "chatter") == 0) {
         return chatter(num);

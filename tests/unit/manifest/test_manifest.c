@@ -52,6 +52,9 @@ static void check_invariants(void)
             assert_true(d->mmio[j].base % 4096 == 0 && d->mmio[j].size % 4096 == 0);
             assert_true(d->mmio[j].size > 0 && d->mmio[j].base + d->mmio[j].size <= MF_PHYS_LIMIT);
         }
+        if (d->has_pci) {
+            assert_true(d->pci.dev < 32 && d->pci.fn < 8);
+        }
     }
     for (unsigned i = 0; i < m.ncomponents; i++) {
         const struct mf_component *c = &m.components[i];
@@ -503,6 +506,60 @@ static void test_device_keys(void **state)
     assert_true(m.devices[0].valid);
 }
 
+static void test_device_pci(void **state)
+{
+    (void)state;
+    assert_true(device_key_ok("pci", "00:10.0"));
+    const struct mf_device *d = &m.devices[0];
+    assert_true(d->has_pci);
+    assert_int_equal(d->pci.bus, 0);
+    assert_int_equal(d->pci.dev, 0x10);
+    assert_int_equal(d->pci.fn, 0);
+    assert_true(device_key_ok("pci", "ff:1f.7"));
+    assert_int_equal(m.devices[0].pci.bus, 0xff);
+    assert_int_equal(m.devices[0].pci.dev, 0x1f);
+    assert_int_equal(m.devices[0].pci.fn, 7);
+    assert_true(device_key_ok("pci", "3:A.1")); /* one digit, upper case: also hexadecimal */
+    assert_int_equal(m.devices[0].pci.bus, 3);
+    assert_int_equal(m.devices[0].pci.dev, 0xa);
+    assert_true(device_key_ok("pci", "\"01:02.3\""));
+    assert_int_equal(m.devices[0].pci.fn, 3);
+    assert_true(device_key_ok("pci", "00:1f.2  # AHCI"));
+    assert_int_equal(m.devices[0].pci.dev, 0x1f);
+
+    assert_true(device_key_ok("ioports", "0x60"));
+    assert_false(m.devices[0].has_pci); /* absent: no PCI function */
+
+    assert_false(device_key_ok("pci", "00:20.0"));
+    expect_errors(1, "line 2: device 'd': bad pci '00:20.0' (BB:DD.F in hexadecimal: bus "
+                     "00..ff, device 00..1f, function 0..7)");
+    const char *bad[] = {"00:10.8", "100:00.0", "00:10", "00.10.0", "00:10.0.1", "0x00:10.0",
+                         "00:010.0", "00:10.00", ":10.0", "00:.0", "00:10.", "00:10.0,00:11.0",
+                         "0000:00:10.0", "00 : 10.0", "-1:10.0", "g0:10.0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (device_key_ok("pci", bad[i])) {
+            fail_msg("pci = %s was accepted", bad[i]);
+        }
+        assert_int_equal(m.nerrors, 1);
+        assert_false(m.devices[0].has_pci);
+    }
+    parse("[device d]\npci = 00:10.0\npci = 00:11.0\n");
+    expect_errors(1, "line 3: device 'd': duplicate key 'pci' (first at line 2)");
+
+    /* With the other keys, and rejected with its users when bad. */
+    assert_int_equal(parse("[device edu]\npci = 00:10.0\nirqs = 20\nmmio = 0xfed00000+4K\n"
+                           "[component drv]\ndevices = edu\n"),
+                     1);
+    expect_errors(0);
+    assert_true(m.devices[0].has_pci && m.devices[0].nirqs == 1 && m.devices[0].nmmio == 1);
+    assert_int_equal(parse("[device edu]\npci = 00:10.9\n[component drv]\ndevices = edu\n"), 0);
+    expect_errors(2,
+                  "line 2: device 'edu': bad pci '00:10.9' (BB:DD.F in hexadecimal: bus 00..ff, "
+                  "device 00..1f, function 0..7)",
+                  "line 4: component 'drv': device 'edu' was rejected (capability to an invalid "
+                  "device)");
+}
+
 /* Required: an unknown key rejects its component, and only it. */
 static void test_unknown_key(void **state)
 {
@@ -947,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_module_and_args),
         cmocka_unit_test(test_quoting_errors),
         cmocka_unit_test(test_device_keys),
+        cmocka_unit_test(test_device_pci),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_duplicate_key),
         cmocka_unit_test(test_duplicate_name),
