@@ -38,19 +38,6 @@ static const char *verdict_name(uint64_t v)
     return v < sizeof(names) / sizeof(names[0]) ? names[v] : "UNKNOWN";
 }
 
-static const char *panic_name(uint32_t code)
-{
-    switch (code) {
-#define AXL_X(num, name, text)                                                                     \
-    case num:                                                                                      \
-        return #name;
-        AXL_PANIC_CODES(AXL_X)
-#undef AXL_X
-    default:
-        return "UNKNOWN";
-    }
-}
-
 static long call(struct axl_msg *m) { return axl_rpc_call(AXL_PROC_SLOT_SUPERVISOR_EP, m); }
 
 struct entry {
@@ -177,7 +164,7 @@ static void show(uint64_t i, const struct entry *e, const uint8_t *rec, size_t n
     /* An untrusted record's contents are what an attacker may have written: claims. */
     const char *lead = trusted ? "" : "it claims: ";
     printf("crashlog:   %sP%02u %s: %s (boot %llu, %llu ms after boot)\n", lead,
-           (unsigned)b->panic_code, panic_name(b->panic_code), reason,
+           (unsigned)b->panic_code, axl_panic_code_name((int)b->panic_code), reason,
            (unsigned long long)b->boot_count, (unsigned long long)(b->uptime_ns / 1000000));
     printf("crashlog:   %srip 0x%016llx cr2 0x%016llx, %u backtrace frames, %u log bytes\n", lead,
            (unsigned long long)b->regs[16], (unsigned long long)b->regs[21],

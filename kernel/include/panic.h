@@ -23,20 +23,9 @@ NORETURN void kpanic(enum axl_panic_code code, const char *fmt, ...) PRINTF_LIKE
 /* Panics on a CPU exception (called by the arch trap dispatcher). */
 NORETURN void kpanic_trap(enum axl_panic_code code, struct trap_frame *frame);
 
-/* Name of a panic code ("TRAP"), or "UNKNOWN". Inline and pure: the host crash
- * decoder (tools/crash/) uses it too. */
-static inline const char *panic_code_name(int code)
-{
-    switch (code) {
-#define AXL_X(num, name, text)                                                                     \
-    case num:                                                                                      \
-        return #name;
-        AXL_PANIC_CODES(AXL_X)
-#undef AXL_X
-    default:
-        return "UNKNOWN";
-    }
-}
+/* Name of a panic code ("TRAP"), or "UNKNOWN" (uapi/axl/panic.h: user space and the host
+ * crash decoder use the same one). */
+static inline const char *panic_code_name(int code) { return axl_panic_code_name(code); }
 
 /*
  * For arch_panic_dump only (valid while panicking): print to serial and

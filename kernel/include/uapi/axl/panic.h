@@ -24,6 +24,21 @@ enum axl_panic_code {
     AXL_PANIC_CODES(AXL_X)
 #undef AXL_X
 };
+
+/* The name of a panic code ("TRAP"), or "UNKNOWN": for the kernel, readers of crash records in
+ * user space (apps/crashlog) and the host decoder alike. */
+static inline const char *axl_panic_code_name(int code)
+{
+    switch (code) {
+#define AXL_X(num, name, text)                                                                     \
+    case num:                                                                                      \
+        return #name;
+        AXL_PANIC_CODES(AXL_X)
+#undef AXL_X
+    default:
+        return "UNKNOWN";
+    }
+}
 #endif
 
 #endif /* AXL_UAPI_PANIC_H */
