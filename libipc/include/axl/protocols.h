@@ -47,6 +47,18 @@
     X(0x502, STORE_GET, "MR0 key -> MR1 value, MR2 check (NOT_FOUND: never written)")              \
     X(0x503, STORE_ADD, "MR0 key, MR1 delta -> MR1 new value, MR2 check (not idempotent)")
 
+/*
+ * The edu driver (drivers/edu): QEMU's edu PCI device, its factorial unit and its DMA engine.
+ * Limits and the checksum (CRC-32) are in <axl/edu.h>: a count of 0, a transfer past the
+ * device buffer's 4095 usable bytes or longer than AXL_EDU_XFER_MAX is AXL_E_RANGE and never
+ * reaches the device; a device that does not finish in time is AXL_S_IO_ERROR.
+ */
+#define AXL_EDU_OPS(X)                                                                             \
+    X(0x601, EDU_FACTORIAL, "MR0 n (0..65535) -> MR1 n! mod 2^32, computed by the device")         \
+    X(0x602, EDU_COPY_IN, "MR0 offset, str bytes (offset + length <= 4095) -> MR1 CRC-32 of the bytes DMAed to the device") \
+    X(0x603, EDU_COPY_OUT, "MR0 offset, MR1 count (offset + count <= 4095) -> MR1 CRC-32, str bytes DMAed back") \
+    X(0x604, EDU_STATUS, "-> MR1 identification, MR2 instance generation, MR3 DMA transfers, MR4 completion interrupts, MR5 factorials")
+
 /* Every driver and server built on axl_serve also answers this (a liveness probe for clients;
  * the supervisor's heartbeat is a notification bit, AXL_NOTIFY_HEARTBEAT). */
 #define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
@@ -54,7 +66,7 @@
 enum axl_op {
 #define AXL_X(label, name, text) AXL_OP_##name = (label),
     AXL_COMMON_OPS(AXL_X) AXL_SUPERVISOR_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
-        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X)
+        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X) AXL_EDU_OPS(AXL_X)
 #undef AXL_X
 };
 
@@ -62,6 +74,7 @@ enum axl_op {
 #define AXL_SERVICE_CONSOLE "console"
 #define AXL_SERVICE_UART "uart"
 #define AXL_SERVICE_STORE "store"
+#define AXL_SERVICE_EDU "edu"
 
 /* The check word of a store reply: a hash of the operation, key and result. */
 static inline unsigned long long axl_store_check(unsigned long long op, unsigned long long key,
