@@ -3,6 +3,7 @@
  * cmdline.c: looking up "key=value" words in the kernel command line.
  */
 #include <cmdline.h>
+#include <fmt.h>
 
 int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
 {
@@ -42,20 +43,6 @@ int cmdline_get(const char *cmdline, const char *key, char *buf, size_t size)
     return found;
 }
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return 99;
-}
-
 int cmdline_get_uint(const char *cmdline, const char *key, uint64_t max, uint64_t *out)
 {
     char buf[24];
@@ -78,8 +65,9 @@ int cmdline_get_uint(const char *cmdline, const char *key, uint64_t max, uint64_
     }
     uint64_t v = 0;
     for (; *p; p++) {
-        unsigned d = (unsigned)digit_value(*p);
-        if (d >= base || v > (UINT64_MAX - d) / base) {
+        int digit = fmt_digit_value(*p);
+        unsigned d = (unsigned)digit;
+        if (digit < 0 || d >= base || v > (UINT64_MAX - d) / base) {
             return -2;
         }
         v = v * base + d;

@@ -19,4 +19,20 @@
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
+/* The value of a hexadecimal digit (either case), or -1: for every parser of numbers, the
+ * kernel's command line and the host crash decoder alike. */
+static inline int fmt_digit_value(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
 #endif /* AXL_FMT_H */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fmt.h>
+
 #include "crash.h"
 
 #define SHT_NOTE 7
@@ -76,20 +78,6 @@ size_t crash_elf_build_id(const uint8_t *elf, size_t len, uint8_t *id, size_t ma
 
 /* --- nm output --- */
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* A whole token of 1..16 hex digits. */
 static bool parse_hex(const char *s, size_t n, uint64_t *v)
 {
@@ -98,7 +86,7 @@ static bool parse_hex(const char *s, size_t n, uint64_t *v)
     }
     *v = 0;
     for (size_t i = 0; i < n; i++) {
-        int h = hexval(s[i]);
+        int h = fmt_digit_value(s[i]);
         if (h < 0) {
             return false;
         }
