@@ -230,6 +230,21 @@ long axl_iospace_fault(uint64_t iospace, struct axl_io_fault *f)
     return err;
 }
 
+long axl_iospace_set_notification(uint64_t iospace, uint64_t ntfn)
+{
+    return INVOKE(iospace, IOSPACE_SET_NOTIFICATION, ntfn);
+}
+
+long axl_iommu_checksum(uint64_t iommu_control, uint64_t pa, uint64_t len, uint32_t *crc)
+{
+    const uint64_t args[] = {pa, len};
+    struct axl_msg r;
+    long err = axl_invoke(iommu_control, AXL_INV_IOMMU_CHECKSUM, 2, args, &r);
+
+    *crc = err ? 0 : (uint32_t)r.mr[0];
+    return err;
+}
+
 long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level)
 {
     const uint64_t args[] = {iospace, iova};

@@ -296,6 +296,8 @@ NORETURN void root_task_start(const struct boot_info *bi, struct pmm *pmm)
     info->version = 1;
     info->tsc_hz = arch_tsc_hz();
     info->clock_hz = clock_rate_hz();
+    info->kernel_phys = arch_kernel_phys_start();
+    info->kernel_pml4_phys = arch_kernel_pml4_phys();
     copy_string(info->cmdline, sizeof(info->cmdline), bi->cmdline);
     add_modules(bi);
     add_pstore();

@@ -47,6 +47,18 @@ static NORETURN void boot_refuse(const char *why)
 }
 
 /* Frees all available RAM in the allocator, minus everything in use. */
+bool boot_is_ram(paddr_t pa, uint64_t len)
+{
+    for (unsigned i = 0; i < boot_info.nregions; i++) {
+        const struct boot_region *r = &boot_info.regions[i];
+        if (r->type == BOOT_MEM_AVAILABLE && pa >= r->base && len <= r->len &&
+            pa - r->base <= r->len - len) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void memory_init(struct boot_info *bi)
 {
     uint64_t bytes = pmm_bitmap_bytes(bi->mem_top);

@@ -61,6 +61,7 @@ void object_cap_removed(const struct cap *cap, struct cte *slot, bool final)
     case AXL_OBJ_NOTIFICATION:
         if (final) {
             irq_notification_gone(cap->obj);
+            arch_iospace_notification_gone(cap->obj);
             ntfn_destroy(cap->obj);
         }
         break;

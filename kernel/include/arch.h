@@ -150,6 +150,10 @@ int arch_iospace_invoke(struct cte *slot, uint64_t label);
 int arch_io_page_invoke(struct cte *slot, uint64_t label);
 /* Removes the IO-space mapping a frame or IO page table capability records (CAP_IOMAP). */
 void arch_io_cap_unmap(const struct cap *cap);
+/* A notification is being destroyed: no IO space may signal it any more. */
+void arch_iospace_notification_gone(const void *ntfn);
+/* The physical address of the kernel's own PML4 (for boot info). */
+paddr_t arch_kernel_pml4_phys(void);
 /* For a crash record: the registers in uapi/axl/pstore.h's AXL_PSTORE_REGS order (control
  * registers read now), and the IDT's present bits (bit v = gate v); returns the IDT base. */
 void arch_panic_regs(const struct trap_frame *f, uint64_t *regs);

@@ -90,4 +90,7 @@ bool boot_range_is_ram(const struct boot_info *bi, paddr_t base, paddr_t end);
  */
 paddr_t boot_find_free(const struct boot_info *bi, uint64_t size, paddr_t limit);
 
+/* Whether [pa, pa + len) lies inside one region the boot loader called available RAM. */
+bool boot_is_ram(paddr_t pa, uint64_t len);
+
 #endif /* AXL_BOOT_H */

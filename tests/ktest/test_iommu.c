@@ -10,6 +10,8 @@
  * through it. The ktest scenario runs with the iommu device; without one,
  * IOMMU_ISSUE is refused and the cases are skipped, saying so.
  */
+#include <axl/edu.h>
+
 #include "ktest.h"
 
 #define ROOT AXL_SLOT_CNODE
@@ -124,5 +126,50 @@ KTEST(IOM_003, "IO_PAGE_MAP checks rights, alignment, range, the interrupt windo
     KT_EXPECT_OK(inv(ro, AXL_INV_IO_PAGE_MAP, ios, 0x200000, AXL_RIGHT_READ, NULL));
     KT_EXPECT_OK(inv(f, AXL_INV_IO_PAGE_MAP, ios, 0x202000, AXL_RIGHT_WRITE, NULL));
     KT_EXPECT_OK(axl_cnode_delete(ROOT, ro)); /* deleting a mapped capability unmaps it */
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, f));
+}
+
+KTEST(IOM_004, "IOSPACE_SET_NOTIFICATION needs a notification with WRITE, unbinds with 0, and "
+               "a destroyed notification is forgotten")
+{
+    uint64_t ios = space(DEVFN - 3);
+
+    if (!ios) {
+        return;
+    }
+    uint64_t n = kt_retype1(AXL_OBJ_NOTIFICATION, 0), ro = kt_slot(), ep = kt_retype1(AXL_OBJ_ENDPOINT, 0);
+    KT_ASSERT_OK(axl_cnode_copy(ROOT, ro, ROOT, n, AXL_RIGHT_READ));
+    KT_EXPECT_ERR(axl_iospace_set_notification(ios, ep), AXL_E_INVALID_CAPABILITY);
+    KT_EXPECT_ERR(axl_iospace_set_notification(ios, ro), AXL_E_INSUFFICIENT_RIGHTS);
+    KT_EXPECT_ERR(axl_iospace_set_notification(ROOT, n), AXL_E_ILLEGAL_OPERATION);
+    KT_EXPECT_OK(axl_iospace_set_notification(ios, n));
+    KT_EXPECT_OK(axl_iospace_set_notification(ios, 0));
+    KT_EXPECT_OK(axl_iospace_set_notification(ios, n));
+    /* The kernel must drop its pointer: a later fault would otherwise signal freed memory. */
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, ro));
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, n));
+    struct axl_io_fault f;
+    KT_EXPECT_OK(axl_iospace_fault(ios, &f));
+    KT_EXPECT_EQ(f.count, 0);
+}
+
+KTEST(IOM_005, "IOMMU_CHECKSUM gives the CRC-32 of RAM (a fresh frame: zeros), refuses device "
+               "memory, an empty range and one crossing a page")
+{
+    static const uint8_t zeros[4096];
+    uint64_t f = kt_retype1(AXL_OBJ_FRAME, 0), pa = 0;
+    uint32_t crc = 0;
+
+    KT_ASSERT_OK(axl_page_address(f, &pa));
+    KT_EXPECT_OK(axl_iommu_checksum(CONTROL, pa, 4096, &crc));
+    KT_EXPECT_EQ(crc, axl_edu_checksum(zeros, 4096));
+    KT_EXPECT_OK(axl_iommu_checksum(CONTROL, pa + 100, 1, &crc));
+    KT_EXPECT_EQ(crc, axl_edu_checksum(zeros, 1));
+    KT_EXPECT_OK(axl_iommu_checksum(CONTROL, axl_bootinfo->kernel_phys, 64, &crc));
+    KT_EXPECT_NE(crc, axl_edu_checksum(zeros, 64)); /* the Multiboot header is not zeros */
+    KT_EXPECT_ERR(axl_iommu_checksum(CONTROL, pa, 0, &crc), AXL_E_RANGE);
+    KT_EXPECT_ERR(axl_iommu_checksum(CONTROL, pa + 8, 4096, &crc), AXL_E_RANGE);
+    KT_EXPECT_ERR(axl_iommu_checksum(CONTROL, 0xfee00000, 4, &crc), AXL_E_INVALID_ARGUMENT);
+    KT_EXPECT_ERR(axl_iommu_checksum(CONTROL, 1ull << 46, 4, &crc), AXL_E_INVALID_ARGUMENT);
     KT_EXPECT_OK(axl_cnode_delete(ROOT, f));
 }

@@ -20,6 +20,7 @@
  */
 #include <arch.h>
 #include <arch/vtd.h>
+#include <boot.h>
 #include <arch/vtd_pt.h>
 #include <ipc.h>
 #include <klog.h>
@@ -38,6 +39,8 @@ struct iodomain {
     uint64_t faults, last_addr;
     unsigned last_reason;
     bool last_read;
+    struct notification *ntfn; /* signalled at every fault (IOSPACE_SET_NOTIFICATION), or NULL */
+    uint64_t badge;
 };
 static struct iodomain domains[DOMAINS];
 
@@ -65,8 +68,70 @@ void iospace_fault(uint16_t sid, uint64_t addr, unsigned reason, bool read)
             d->last_addr = addr;
             d->last_reason = reason;
             d->last_read = read;
+            if (d->ntfn) {
+                ntfn_signal(d->ntfn, d->badge); /* the owner's supervisor learns of it now */
+            }
         }
     }
+}
+
+void arch_iospace_notification_gone(const void *ntfn)
+{
+    for (unsigned i = 0; i < DOMAINS; i++) {
+        if (domains[i].ntfn == ntfn) {
+            domains[i].ntfn = NULL;
+        }
+    }
+}
+
+static int set_notification(struct iodomain *d)
+{
+    uint64_t cptr = msg_get(current, 0);
+    int err = AXL_E_OK;
+
+    if (cptr == 0) {
+        d->ntfn = NULL;
+        return AXL_E_OK;
+    }
+    struct cte *n = cspace_lookup_cap(current, cptr, AXL_OBJ_NOTIFICATION, &err);
+    if (!n) {
+        return err;
+    }
+    if (!(n->cap.rights & AXL_RIGHT_WRITE)) {
+        return AXL_E_INSUFFICIENT_RIGHTS;
+    }
+    d->ntfn = n->cap.obj;
+    d->badge = n->cap.word;
+    return AXL_E_OK;
+}
+
+/*
+ * IOMMU_CHECKSUM: the CRC-32 (IEEE, reflected) of a piece of RAM, so that
+ * whoever controls DMA remapping can show that a blocked transfer left its
+ * target as it was. Never the bytes themselves, and RAM only: reading a
+ * device's registers could have effects.
+ */
+static int checksum(void)
+{
+    uint64_t pa = msg_get(current, 0), len = msg_get(current, 1);
+
+    if (len == 0 || len > PAGE_SIZE || pa % PAGE_SIZE + len > PAGE_SIZE) {
+        return AXL_E_RANGE;
+    }
+    if (!boot_is_ram(pa, len)) {
+        return AXL_E_INVALID_ARGUMENT;
+    }
+    const uint8_t *p = phys_to_virt(pa);
+    uint32_t crc = 0xffffffffu;
+    for (uint64_t i = 0; i < len; i++) {
+        crc ^= p[i];
+        for (unsigned b = 0; b < 8; b++) {
+            crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+        }
+    }
+    msg_set(current, 0, ~crc);
+    syscall_set_msg(current, AXL_MSGINFO(0, 0, 1), 0);
+    return AXL_E_OK;
 }
 
 void arch_io_cap_unmap(const struct cap *cap)
@@ -240,8 +305,14 @@ int arch_iospace_invoke(struct cte *slot, uint64_t label)
 
     switch (cap->type) {
     case AXL_OBJ_IOMMU_CONTROL:
+        if (label == AXL_INV_IOMMU_CHECKSUM) {
+            return checksum();
+        }
         return label == AXL_INV_IOMMU_ISSUE ? issue() : AXL_E_ILLEGAL_OPERATION;
     case AXL_OBJ_IOSPACE:
+        if (label == AXL_INV_IOSPACE_SET_NOTIFICATION) {
+            return set_notification(d);
+        }
         if (label != AXL_INV_IOSPACE_FAULT) {
             return AXL_E_ILLEGAL_OPERATION;
         }

@@ -80,6 +80,8 @@ static uint64_t *entry_at(uint64_t *pml4, uint64_t va, unsigned level)
     return &t[idx(va, level)];
 }
 
+paddr_t arch_kernel_pml4_phys(void) { return virt_to_phys(kernel_pml4); }
+
 static bool is_current(const uint64_t *pml4) { return (read_cr3() & PTE_ADDR) == virt_to_phys(pml4); }
 
 static void flush_page(const uint64_t *pml4, uint64_t va)

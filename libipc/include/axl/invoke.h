@@ -159,6 +159,10 @@ struct axl_io_fault {
     uint64_t count, addr, reason, read;
 };
 long axl_iospace_fault(uint64_t iospace, struct axl_io_fault *f);
+/* Has every DMA fault of the IO space's function signal ntfn (with its badge); 0 unbinds. */
+long axl_iospace_set_notification(uint64_t iospace, uint64_t ntfn);
+/* *crc = the CRC-32 of len bytes of RAM at physical pa (one page at most): for DMA proofs. */
+long axl_iommu_checksum(uint64_t iommu_control, uint64_t pa, uint64_t len, uint32_t *crc);
 /* Installs IO page table at the first level missing on iova's path; *level (may be NULL) gets it. */
 long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level);
 long axl_io_table_unmap(uint64_t table);

@@ -101,6 +101,7 @@ int arch_iospace_invoke(struct cte *slot, uint64_t label)
     (void)slot, (void)label;
     return AXL_E_ILLEGAL_OPERATION;
 }
+void arch_iospace_notification_gone(const void *ntfn) { (void)ntfn; }
 void arch_cap_unmap(const struct cap *cap) { (void)cap; }
 void arch_vspace_init(struct cap *cap) { cap->word = 1; /* an ASID */ }
 void arch_vspace_destroy(const struct cap *cap) { (void)cap; }

@@ -51,6 +51,10 @@
     X(80, IOMMU_ISSUE, IOMMU_CONTROL, "MR0 PCI bus, MR1 devfn, MR2 CNode, MR3 slot: its IO space") \
     X(81, IOSPACE_FAULT, IOSPACE,                                                                  \
       "-> MR0 faults so far, MR1 last IO address, MR2 last reason, MR3 1 if it was a read")        \
+    X(82, IOSPACE_SET_NOTIFICATION, IOSPACE,                                                       \
+      "MR0 notification (0: none): signalled with its badge at every DMA fault of the function")   \
+    X(83, IOMMU_CHECKSUM, IOMMU_CONTROL,                                                           \
+      "MR0 physical address, MR1 bytes (1..4096, one page) -> MR0 CRC-32 of that RAM")             \
     X(85, IO_TABLE_MAP, IO_PAGE_TABLE,                                                             \
       "MR0 IO space, MR1 IO address: installed at the first level missing -> MR0 level (3: root)") \
     X(86, IO_TABLE_UNMAP, IO_PAGE_TABLE, "")                                                       \

@@ -86,7 +86,10 @@ struct axl_bootinfo {
     struct axl_boot_untyped untyped[AXL_BOOT_MAX_UNTYPED];
     uint64_t pstore_first_slot; /* read-only frames of the crash records the kernel verified */
     uint64_t pstore_frames;     /* (uapi/axl/pstore.h, axl_pstore_handoff); 0: none */
-    uint64_t reserved[30];
+    /* Where the kernel is, for the DMA attack demonstrations and their checks (docs/iommu.md). */
+    uint64_t kernel_phys;      /* its first page: Multiboot header and boot code, run once */
+    uint64_t kernel_pml4_phys; /* its own top-level page table */
+    uint64_t reserved[28];
 };
 _Static_assert(sizeof(struct axl_bootinfo) == 4096, "boot info fills one frame");
 #endif
