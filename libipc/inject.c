@@ -19,11 +19,12 @@
 
 static const struct {
     const char *name;
-    int by_supervisor;
+    int by_supervisor, by_device;
 } kinds[AXL_INJECT_COUNT] = {
 #define AXL_X(number, name, text, where, what) [number] = {text, AXL_INJECT_WHERE_##where},
-#define AXL_INJECT_WHERE_process 0
-#define AXL_INJECT_WHERE_supervisor 1
+#define AXL_INJECT_WHERE_process 0, 0
+#define AXL_INJECT_WHERE_supervisor 1, 0
+#define AXL_INJECT_WHERE_device 0, 1
     AXL_INJECT_KINDS(AXL_X)
 #undef AXL_X
 };
@@ -49,6 +50,11 @@ const char *axl_inject_kind_name(unsigned kind)
 int axl_inject_by_supervisor(unsigned kind)
 {
     return kind < AXL_INJECT_COUNT && kinds[kind].by_supervisor;
+}
+
+int axl_inject_by_device(unsigned kind)
+{
+    return kind < AXL_INJECT_COUNT && kinds[kind].by_device;
 }
 
 /* splitmix64: a small, well-mixed generator, so a seed names one fault exactly. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include <axl/inject.h>
+#include <axl/print.h>
 #include <axl/proc.h>
 #include <axl/protocols.h>
 #include <axl/string.h>
@@ -148,18 +149,37 @@ static void inject_take(void)
     inj.in.after = pi->inject.after;
     inj.in.seed = pi->inject.seed;
     inj.in.arg = pi->inject.arg;
+    inj.in.arg2 = pi->inject.arg2;
     inj.seen = 0;
     /* The supervisor carries out code mutations itself; here only the process kinds. */
     inj.armed = inj.in.kind != AXL_INJECT_NONE && !axl_inject_by_supervisor((unsigned)inj.in.kind);
 }
 
 /* Called for each request: fires an injection that is due. True if the reply is to be corrupted. */
-static bool inject_due(void)
+static bool inject_due(const struct axl_server *s)
 {
     if (!inj.armed || inj.seen++ < inj.in.after) {
         return false;
     }
     inj.armed = false;
+    if (axl_inject_by_device((unsigned)inj.in.kind)) {
+        if (s->inject) {
+            /* The request's words past MR3 are in the IPC buffer, which any call the driver
+             * makes (a line printed) overwrites: kept aside meanwhile. */
+            static uint64_t saved[AXL_MSG_MAX_WORDS];
+            if (axl_ipc_buffer) {
+                memcpy(saved, axl_ipc_buffer->mr, sizeof(saved));
+            }
+            s->inject(s->ctx, &inj.in);
+            if (axl_ipc_buffer) {
+                memcpy(axl_ipc_buffer->mr, saved, sizeof(saved));
+            }
+        } else {
+            axl_printf("inject: %s: not a DMA driver: ignored\n",
+                       axl_inject_kind_name((unsigned)inj.in.kind));
+        }
+        return false;
+    }
     switch (inj.in.kind) {
     case AXL_INJECT_REPLY_GARBAGE:
     case AXL_INJECT_REPLY_WRONG_LABEL:
@@ -177,6 +197,11 @@ long axl_serve(const struct axl_server *s)
     uint64_t ready_tsc = axl_rdtsc(), first_tsc = 0;
     bool reported = !axl_procinfo; /* the root task reports to nobody */
 
+    if (!reported) {
+        /* Serving from now on: the supervisor holds DMA faults against this instance only
+         * from here (earlier ones may be a predecessor's transfers, docs/iommu.md). */
+        ((struct axl_proc_status *)AXL_PROC_STATUS_ADDR)->ready_tsc = ready_tsc;
+    }
     inject_take();
     long err = axl_recv(s->ep, &msg);
     for (;;) {
@@ -206,7 +231,7 @@ long axl_serve(const struct axl_server *s)
         struct axl_msg reply = axl_message(0, 1);
         struct axl_rpc_request r = {.msg = &req, .badge = msg.badge, .reply = &reply};
         const struct axl_rpc_op *op = label == AXL_OP_PING ? NULL : find_op(s, label);
-        bool corrupt = label != AXL_OP_PING && inject_due();
+        bool corrupt = label != AXL_OP_PING && inject_due(s);
         long status;
 
         if (label == AXL_OP_PING && !find_op(s, label)) {

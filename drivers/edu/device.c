@@ -148,11 +148,14 @@ long edu_init(struct edu *e)
 
     /* From scratch: a previous instance may have died with a transfer or a factorial running,
      * and with interrupt bits raised and the line masked. */
+    uint64_t t0 = axl_rdtsc();
+    e->inherited = !dma_idle(e);
     if (!spin_until(e, fact_idle, IDLE_TIMEOUT_US) || wait_until(e, dma_idle, IDLE_TIMEOUT_US)) {
         axl_printf("edu: the device stays busy from before (DMA command %#llx, status %#x)\n",
                    (unsigned long long)rd64(e, EDU_DMA_CMD), rd32(e, EDU_STATUS));
         return AXL_S_IO_ERROR;
     }
+    e->inherited_us = (axl_rdtsc() - t0) / (e->tsc_hz / 1000000 ? e->tsc_hz / 1000000 : 1);
     wr32(e, EDU_STATUS, 0); /* no interrupt when a factorial is done */
     uint32_t pending = rd32(e, EDU_IRQ_STATUS);
     if (pending) {
@@ -193,18 +196,27 @@ long edu_factorial(struct edu *e, uint32_t n, uint32_t *result)
 
 long edu_dma(struct edu *e, bool to_ram, uint64_t offset, uint64_t count)
 {
+    return edu_dma_at(e, to_ram, offset, dma_addr(e, 0), count, true);
+}
+
+long edu_dma_at(struct edu *e, bool to_ram, uint64_t offset, uint64_t ram, uint64_t count,
+                bool wait)
+{
     if (!edu_dma_ok(offset, count)) {
         return AXL_E_RANGE; /* never written to the device: it would abort QEMU */
     }
     if (wait_until(e, dma_idle, IDLE_TIMEOUT_US) != AXL_E_OK) {
         return AXL_S_IO_ERROR; /* writes are ignored while a transfer runs */
     }
-    uint64_t device = EDU_BUFFER_ADDR + offset, ram = dma_addr(e, 0);
+    uint64_t device = EDU_BUFFER_ADDR + offset;
     barrier();
     wr64(e, EDU_DMA_SRC, to_ram ? device : ram);
     wr64(e, EDU_DMA_DST, to_ram ? ram : device);
     wr64(e, EDU_DMA_COUNT, count);
     wr64(e, EDU_DMA_CMD, edu_dma_command(to_ram, e->irq && e->irq_works));
+    if (!wait) {
+        return AXL_E_OK;
+    }
     long err = wait_until(e, dma_idle, DMA_TIMEOUT_US);
     barrier();
     if (err != AXL_E_OK) {

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct axl_inject;
+
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
 #define EDU_BAR_BYTES (1u << 20) /* BAR0: 1 MiB of registers */
@@ -73,6 +75,13 @@ struct edu {
 
     uint8_t *dma;      /* the DMA buffer (one page), mapped */
     uint64_t dma_phys; /* its physical address */
+    uint64_t dma_frame; /* its frame capability */
+    uint64_t iospace;  /* the device's IO space capability, 0: none (DMA remapping off) */
+    uint64_t dma_iova; /* the address the device is given for the buffer: an IO address in the
+                        * IO space, or the physical address without one */
+    bool physical;     /* args "dma=physical": ignore the IO space (a driver unaware of IOMMUs) */
+    bool inherited;    /* a transfer of the previous instance was running at start */
+    uint64_t inherited_us; /* how long it ran on into this instance's start */
 
     uint64_t reinject; /* its own notification, badged AXL_NOTIFY_INJECT: to hand back the bit */
     uint64_t tsc_hz;
@@ -86,13 +95,24 @@ long edu_init(struct edu *e);
 long edu_factorial(struct edu *e, uint32_t n, uint32_t *result);
 /* Moves count bytes between the DMA buffer's start and the device buffer at offset. */
 long edu_dma(struct edu *e, bool to_ram, uint64_t offset, uint64_t count);
+/* The same with any address for RAM's side, waiting for the end or not: the attacks use it. */
+long edu_dma_at(struct edu *e, bool to_ram, uint64_t offset, uint64_t ram, uint64_t count,
+                bool wait);
 /* An interrupt: takes the device's interrupt bits, acknowledges the line. */
 void edu_interrupt(struct edu *e);
 
 /* dma.c */
-/* Allocates and maps the DMA buffer from the heap quota. */
+/* Allocates and maps the DMA buffer from the heap quota, filled with EDU_CANARY: before
+ * edu_init, so that a transfer left running by a previous instance can be caught. */
 long edu_dma_setup(struct edu *e);
+/* After edu_init: checks the canary, then maps the buffer into the device's IO space. */
+long edu_dma_map(struct edu *e);
 /* The device's address of byte offset of the DMA buffer. */
 uint64_t dma_addr(const struct edu *e, uint64_t offset);
+
+/* attack.c: the DMA attacks (fault injection kinds "device", docs/iommu.md). */
+void edu_inject(void *ctx, const struct axl_inject *in);
+
+#define EDU_CANARY 0x5a /* what a fresh DMA buffer holds until the device may reach it */
 
 #endif /* AXL_EDU_H */

@@ -6,7 +6,8 @@
  * maps the function's configuration page and its BAR0 into the driver, and,
  * with irqs = ..., the function's INTx line. The driver checks it is the
  * edu device, sets it up (bus mastering included), makes a DMA buffer of its
- * own, registers as "edu" and serves AXL_EDU_OPS (<axl/protocols.h>): the
+ * own, mapped in the device's IO space when the supervisor gave one (DMA
+ * remapping on, docs/iommu.md), registers as "edu" and serves AXL_EDU_OPS (<axl/protocols.h>): the
  * factorial unit, and copies into and out of the device's buffer by DMA.
  * Every count and offset is checked against the device's limits before the
  * device sees it (<axl/edu.h>). docs/driver.md walks through it.
@@ -178,7 +179,16 @@ int main(void)
                                         AXL_NOTIFY_INJECT) != AXL_E_OK) {
         edu.reinject = 0;
     }
-    if (edu_init(&edu) != AXL_E_OK || edu_dma_setup(&edu) != AXL_E_OK) {
+    edu.physical = strcmp(axl_procinfo->args, "dma=physical") == 0;
+    if (axl_procinfo->args[0] && !edu.physical) {
+        axl_printf("edu: unknown arguments \"%s\" (the one known: dma=physical)\n",
+                   axl_procinfo->args);
+        return 1;
+    }
+    /* The buffer first, so that a transfer a previous instance left running, which edu_init
+     * waits for, is caught if it lands in it; then the buffer goes into the IO space. */
+    if (edu_dma_setup(&edu) != AXL_E_OK || edu_init(&edu) != AXL_E_OK ||
+        edu_dma_map(&edu) != AXL_E_OK) {
         return 1;
     }
     long err = axl_name_register(AXL_SERVICE_EDU, AXL_PROC_SLOT_SERVICE_EP, NULL);
@@ -186,8 +196,17 @@ int main(void)
         axl_printf("edu: cannot register as \"%s\": %s\n", AXL_SERVICE_EDU, axl_strerror(err));
         return 1;
     }
-    axl_printf("edu: instance %llu serving; DMA buffer at physical %#llx\n",
-               (unsigned long long)axl_procinfo->generation, (unsigned long long)edu.dma_phys);
+    if (edu.iospace) {
+        axl_printf("edu: instance %llu serving; DMA buffer at physical %#llx, mapped at IO "
+                   "address %#llx in the device's IO space\n",
+                   (unsigned long long)axl_procinfo->generation, (unsigned long long)edu.dma_phys,
+                   (unsigned long long)edu.dma_iova);
+    } else {
+        axl_printf("edu: instance %llu serving; DMA buffer at physical %#llx, given to the device "
+                   "as it is (%s)\n", (unsigned long long)axl_procinfo->generation,
+                   (unsigned long long)edu.dma_phys,
+                   edu.physical ? "dma=physical" : "no IO space: DMA remapping is off");
+    }
 
     static const struct axl_rpc_op ops[] = {
         {AXL_OP_EDU_FACTORIAL, 1, op_factorial},
@@ -201,6 +220,7 @@ int main(void)
         .ops_count = sizeof(ops) / sizeof(ops[0]),
         .ctx = &edu,
         .notified = notified,
+        .inject = edu_inject,
     };
     err = axl_serve(&server);
     axl_printf("edu: cannot receive on the service endpoint: %s\n", axl_strerror(err));

@@ -60,6 +60,7 @@ void main_shutdown(bool pass)
 {
     uint64_t slot = slot_alloc();
 
+    supervise_dma_targets(); /* a DMA attack nothing stopped shows here, at the latest */
     say("shutting down: %s", pass ? "pass" : "fail");
     if (console_ep && supervise_console_ok()) {
         struct axl_msg m;

@@ -227,6 +227,76 @@ static long grant_mmio(struct proc *p, struct axl_procinfo *info, uint64_t *next
     return AXL_E_OK;
 }
 
+/*
+ * The IO space of PCI function f (docs/iommu.md): issued once, kept in a
+ * root slot for the component's whole life and bound to the supervisor's
+ * notification (bit PROC_DMA_BIT + pid - 1), so that every DMA fault of the
+ * function reaches the supervisor as a fault of this component; each
+ * instance gets a copy, in which it maps its DMA buffers. Revoking the
+ * instance deletes the copy and every mapping made through it. With DMA
+ * remapping off there is none to give, and the driver falls back to
+ * physical addresses: said once, since it means its DMA is not confined.
+ */
+static long grant_iospace(struct proc *p, struct axl_procinfo *info, uint64_t *next,
+                          const struct mf_device *dev, const char **what)
+{
+    const struct mf_pci *f = &dev->pci;
+    unsigned devfn = (unsigned)(f->dev << 3 | f->fn), i = 0;
+    uint16_t bdf = (uint16_t)(f->bus << 8 | devfn);
+    long err = AXL_E_OK;
+
+    *what = "IO space";
+    while (i < p->nios && p->ios[i].bdf != bdf) {
+        i++;
+    }
+    if (i == p->nios) {
+        uint64_t slot = slot_alloc(), badged = slot_alloc();
+        if (i == PROC_IOSPACES || !slot || !badged) {
+            err = AXL_E_RANGE;
+        } else {
+            err = axl_iommu_issue(AXL_SLOT_IOMMU_CONTROL, f->bus, devfn, AXL_SLOT_CNODE, slot);
+        }
+        if (err == AXL_E_ILLEGAL_OPERATION) {
+            slot_free(slot);
+            slot_free(badged);
+            if (p->generation == 0) {
+                    say("component '%s': device '%s': DMA remapping is off (iommu=off, or no IOMMU): "
+                    "its DMA reaches all of memory", p->name, dev->name);
+            }
+            return AXL_E_OK;
+        }
+        if (err == AXL_E_OK) {
+            err = axl_cnode_mint(AXL_SLOT_CNODE, badged, AXL_SLOT_CNODE, sup_ntfn,
+                                 AXL_RIGHT_WRITE, 1ull << (PROC_DMA_BIT + p->pid - 1));
+        }
+        if (err == AXL_E_OK) {
+            err = axl_iospace_set_notification(slot, badged);
+        }
+        struct axl_io_fault fl = {0};
+        if (err == AXL_E_OK) {
+            err = axl_iospace_fault(slot, &fl); /* faults before this component are not its own */
+        }
+        if (err != AXL_E_OK) {
+            axl_cnode_delete(AXL_SLOT_CNODE, slot);
+            axl_cnode_delete(AXL_SLOT_CNODE, badged);
+            slot_free(slot);
+            slot_free(badged);
+            return err;
+        }
+        p->ios[i].slot = slot;
+        p->ios[i].seen = fl.count;
+        p->ios[i].bdf = bdf;
+        p->nios++;
+    }
+    err = axl_cnode_copy(p->cnode, *next, AXL_SLOT_CNODE, p->ios[i].slot, AXL_RIGHTS_ALL);
+    if (err == AXL_E_OK) {
+        note_cap(info, AXL_PROC_CAP_IOSPACE, *next, f->bus, devfn, "pci:%02x:%02x.%x iospace",
+                 f->bus, f->dev, f->fn);
+        (*next)++;
+    }
+    return err;
+}
+
 /* A device's mmio ranges, then its PCI function's configuration page and memory BARs. */
 static long grant_device_memory(struct proc *p, const struct mf_device *dev, unsigned index,
                                 struct axl_procinfo *info, uint64_t *next, struct mmio_window *w,
@@ -274,7 +344,7 @@ static long grant_device_memory(struct proc *p, const struct mf_device *dev, uns
                 p->name, dev->name, name);
         }
     }
-    return err;
+    return err == AXL_E_OK ? grant_iospace(p, info, next, dev, what) : err;
 }
 
 /* The devices' I/O ports and IRQs, and the endpoints, in slots from AXL_PROC_SLOT_GRANTED on. */
@@ -737,6 +807,15 @@ uint64_t proc_some_frame_address(const struct proc *p)
 {
     uint64_t pa = 0;
     if (p->info_frame && axl_page_address(p->info_frame, &pa) != AXL_E_OK) {
+        pa = 0;
+    }
+    return pa;
+}
+
+uint64_t proc_text_frame_address(const struct proc *p)
+{
+    uint64_t pa = 0;
+    if (!p->ntext || axl_page_address(p->text[0].frame, &pa) != AXL_E_OK) {
         pa = 0;
     }
     return pa;

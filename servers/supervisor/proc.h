@@ -29,6 +29,10 @@
 
 /* Bits of the supervisor's notification: pid-1 a heartbeat answer, 32+pid-1 "serving". */
 #define PROC_SERVING_BIT 32
+/* Bit PROC_DMA_BIT + index of the supervisor's notification: the IOMMU blocked a DMA of a PCI
+ * function the process drives (its IO space is bound to it). */
+#define PROC_DMA_BIT 16
+#define PROC_IOSPACES 2 /* PCI functions with an IO space, per component */
 _Static_assert(MF_MAX_COMPONENTS <= 31, "badge bits of the supervisor's notification");
 
 /* A badge bit that marks a process's fault endpoint (its pid is in the low bits). */
@@ -56,6 +60,17 @@ struct proc {
     uint64_t info_frame;           /* its info page (the supervisor writes injections there) */
     uint64_t ipc_frame;            /* its IPC buffer's page (struct axl_proc_status is there) */
     uint64_t service_ep;           /* made once: outlives its instances */
+    struct {
+        uint64_t slot;  /* root slot: the IO space, made once, bound to PROC_DMA_BIT + index */
+        uint64_t seen;  /* its fault count already dealt with */
+        uint16_t bdf;   /* bus << 8 | devfn */
+    } ios[PROC_IOSPACES];
+    unsigned nios;
+    struct {
+        uint64_t pa;      /* physical address of a DMA attack's target page, 0: none */
+        uint32_t crc;     /* its CRC-32 before the attack */
+        const char *what; /* what it is, for the report */
+    } target[2];          /* set when a dma-attack-* injection is armed (supervise.c) */
     uint64_t persist[PROC_PERSIST_PAGES]; /* frames of persist = ..., made once */
     unsigned npersist;
     struct {
@@ -107,6 +122,8 @@ void proc_teardown(struct proc *p);
 /* As teardown, and gives up the domain, endpoint and persistent memory too; state becomes final. */
 void proc_destroy(struct proc *p, enum proc_state final, int status);
 /* The physical address of one of p's frames (for wild-write-other), or 0. */
+/* The physical address of p's first page of code (its content changes only by SWIFI), or 0. */
+uint64_t proc_text_frame_address(const struct proc *p);
 uint64_t proc_some_frame_address(const struct proc *p);
 /* Time stamp counter ticks per second. */
 uint64_t proc_tsc_hz(void);

@@ -22,6 +22,7 @@
  */
 #include <axl/axl.h>
 #include <axl/inject.h>
+#include <axl/iommu.h>
 #include <axl/proc.h>
 #include <axl/protocols.h>
 #include <axl/rpc.h>
@@ -167,6 +168,87 @@ static uint64_t neighbour_frame(const struct proc *p)
     return 0;
 }
 
+/*
+ * The injection p's framework is given for kind: for the DMA attacks, the
+ * targets' physical addresses (the kernel's first page and PML4, from boot
+ * information, or a neighbour's frame), whose CRC-32 is taken now, before
+ * the attack, and compared afterwards (dma_targets_check), so the log shows
+ * whether the memory changed whatever the driver says.
+ */
+static struct axl_inject injection(struct proc *p, unsigned kind, uint64_t after, uint64_t seed)
+{
+    struct axl_inject in = {.kind = kind, .after = after, .seed = seed, .arg = neighbour_frame(p)};
+    const struct axl_bootinfo *bi = axl_bootinfo;
+
+    p->target[0].pa = p->target[1].pa = 0;
+    switch (kind) {
+    case AXL_INJECT_DMA_ATTACK_KERNEL:
+        in.arg = bi->kernel_phys;
+        in.arg2 = bi->kernel_pml4_phys;
+        p->target[0].what = "the kernel's first page of code";
+        p->target[1].what = "the kernel's PML4";
+        p->target[1].pa = in.arg2;
+        break;
+    case AXL_INJECT_DMA_ATTACK_READ:
+        in.arg = bi->kernel_phys;
+        p->target[0].what = "the kernel's first page of code";
+        break;
+    case AXL_INJECT_DMA_ATTACK_NEIGHBOUR:
+        p->target[0].what = "a frame of another process";
+        break;
+    case AXL_INJECT_DMA_ATTACK_UNMAPPED:
+        in.arg = proc_text_frame_address(p); /* its own code: never in its IO space */
+        p->target[0].what = "its own first page of code";
+        break;
+    default:
+        return in;
+    }
+    p->target[0].pa = in.arg;
+    for (unsigned i = 0; i < 2; i++) {
+        if (p->target[i].pa &&
+            axl_iommu_checksum(AXL_SLOT_IOMMU_CONTROL, p->target[i].pa, 4096, &p->target[i].crc)) {
+            p->target[i].pa = 0; /* not RAM: nothing to compare */
+        }
+        if (p->target[i].pa) {
+            say("dma target: %s at %#llx: crc32 %#010x before the attack", p->target[i].what,
+                (unsigned long long)p->target[i].pa, p->target[i].crc);
+        }
+    }
+    if (kind == AXL_INJECT_DMA_ATTACK_READ && p->target[0].pa) {
+        uint32_t head = 0;
+        axl_iommu_checksum(AXL_SLOT_IOMMU_CONTROL, p->target[0].pa, 64, &head);
+        say("dma target: its first 64 bytes: crc32 %#010x (what a read that got through would "
+            "copy out)", head);
+    }
+    return in;
+}
+
+/* Compares each DMA attack target of p with its CRC-32 from before the attack. */
+static void dma_targets_check(struct proc *p)
+{
+    for (unsigned i = 0; i < 2; i++) {
+        uint32_t now = 0;
+        if (!p->target[i].pa ||
+            axl_iommu_checksum(AXL_SLOT_IOMMU_CONTROL, p->target[i].pa, 4096, &now) != AXL_E_OK) {
+            continue;
+        }
+        if (now == p->target[i].crc) {
+            say("dma target: %s at %#llx: unchanged (crc32 %#010x)", p->target[i].what,
+                (unsigned long long)p->target[i].pa, now);
+        } else {
+            say("dma target: %s at %#llx: CHANGED: crc32 %#010x before, %#010x now",
+                p->target[i].what, (unsigned long long)p->target[i].pa, p->target[i].crc, now);
+        }
+    }
+}
+
+void supervise_dma_targets(void)
+{
+    for (unsigned i = 0; i < PROC_MAX; i++) {
+        dma_targets_check(&procs[i]);
+    }
+}
+
 void supervise_initial_injection(struct proc *p, struct axl_procinfo *info)
 {
     if (!p->mf->inject[0] || (p->generation > 0 && !p->mf->inject_every_start)) {
@@ -181,13 +263,12 @@ void supervise_initial_injection(struct proc *p, struct axl_procinfo *info)
     if (axl_inject_by_supervisor(kind)) {
         return; /* applied once the instance's text exists: supervise_started */
     }
-    info->inject = (struct axl_inject){.kind = kind, .after = p->mf->inject_after,
-                                       .seed = p->mf->inject_seed, .arg = neighbour_frame(p)};
-    info->inject_serial = 1;
     if (p->generation == 0) {
         say("inject: '%s' %s after %llu seed %llu", p->name, axl_inject_kind_name(kind),
             (unsigned long long)p->mf->inject_after, (unsigned long long)p->mf->inject_seed);
     }
+    info->inject = injection(p, kind, p->mf->inject_after, p->mf->inject_seed);
+    info->inject_serial = 1;
 }
 
 /* After an instance is built: the code mutations the manifest asks for. */
@@ -218,12 +299,12 @@ static long inject_now(struct proc *p, unsigned kind, uint64_t after, uint64_t s
     if (axl_inject_by_supervisor(kind)) {
         return swifi_apply(p, kind, seed);
     }
-    uint64_t arg = neighbour_frame(p);
+    struct axl_inject in = injection(p, kind, after, seed);
     struct axl_procinfo *info = peek_map(p->info_frame);
     if (!info) {
         return AXL_E_MAPPING;
     }
-    info->inject = (struct axl_inject){.kind = kind, .after = after, .seed = seed, .arg = arg};
+    info->inject = in;
     info->inject_serial++;
     peek_unmap();
     return axl_signal(p->inject_cap);
@@ -331,6 +412,7 @@ static void failure(struct proc *p, uint64_t fault_tsc, uint64_t now, const char
 
     p->fault_tsc = fault_tsc && fault_tsc <= now ? fault_tsc : now;
     p->detect_tsc = now;
+    dma_targets_check(p); /* before anything is freed: what a DMA attack did, if there was one */
     restarting = true;
     proc_teardown(p);
     p->torn_tsc = axl_rdtsc();
@@ -490,11 +572,70 @@ long supervise_complain(struct proc *from, const struct axl_msg *m, struct axl_m
     return AXL_E_OK;
 }
 
+/* Whether p's running instance has begun to serve (its framework writes ready_tsc then). */
+static bool is_serving(struct proc *p)
+{
+    uint8_t *page = p->ipc_frame ? peek_map(p->ipc_frame) : NULL;
+    if (!page) {
+        return false;
+    }
+    const struct axl_proc_status *st = (const void *)(page + (AXL_PROC_STATUS_ADDR & 0xfff));
+    bool serving = st->ready_tsc != 0 && st->ready_tsc >= p->start_tsc;
+    peek_unmap();
+    return serving;
+}
+
+/*
+ * The IOMMU blocked a DMA of a PCI function p drives (bit PROC_DMA_BIT +
+ * pid - 1). The kernel counts faults per IO space; new ones are p's fault,
+ * and its restart policy applies, as for a CPU fault. Except while a new
+ * instance is still starting (it has not begun to serve): its predecessor's
+ * transfers may still be in the device (dma-in-flight), and its
+ * predecessor's mappings are gone, so such a fault is reported and not held
+ * against it.
+ */
+static void dma_fault(struct proc *p, uint64_t now)
+{
+    for (unsigned k = 0; k < p->nios; k++) {
+        struct axl_io_fault f;
+        if (axl_iospace_fault(p->ios[k].slot, &f) != AXL_E_OK || f.count == p->ios[k].seen) {
+            continue;
+        }
+        uint64_t more = f.count - p->ios[k].seen - 1;
+        unsigned bdf = p->ios[k].bdf;
+        char line[240];
+        p->ios[k].seen = f.count;
+        axl_snprintf(line, sizeof(line), "component '%s' (pid %llu) DMA fault: %s by %02x:%02x.%u "
+                     "at IO address %#llx blocked: %s (reason %llu)%s", p->name,
+                     (unsigned long long)p->pid, f.read ? "read" : "write", bdf >> 8,
+                     (bdf >> 3) & 31, bdf & 7, (unsigned long long)f.addr,
+                     axl_vtd_reason_text((unsigned)f.reason), (unsigned long long)f.reason,
+                     more ? " (and earlier ones)" : "");
+        if (p->state != PROC_READY) {
+            say("%s; no instance is running", line);
+        } else if (!is_serving(p)) {
+            say("%s", line);
+            say("DMA fault of '%s' while generation %llu starts: a predecessor's transfer; not "
+                "held against it", p->name, (unsigned long long)p->generation);
+        } else {
+            p->status = -1;
+            failure(p, 0, now, line);
+            return;
+        }
+    }
+}
+
 void supervise_notified(uint64_t word)
 {
     uint64_t now = axl_rdtsc();
 
     for (unsigned i = 0; i < PROC_MAX; i++) {
+        if (word & (1ull << (PROC_DMA_BIT + i))) {
+            dma_fault(&procs[i], now);
+        }
+    }
+
+    for (unsigned i = 0; i < PROC_MAX && i < PROC_DMA_BIT; i++) {
         if (word & (1ull << i) && procs[i].state == PROC_READY) {
             procs[i].ping_out = false; /* bit pid-1: its heartbeat answer */
         }

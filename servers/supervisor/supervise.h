@@ -31,6 +31,9 @@ long supervise_inject_request(struct proc *from, const struct axl_msg *m);
 /* Called while building p's info page: the manifest's injection, if it applies to this instance. */
 void supervise_initial_injection(struct proc *p, struct axl_procinfo *info);
 
+/* Says, for every DMA attack target, whether it still has the CRC-32 it had before the attack. */
+void supervise_dma_targets(void);
+
 /* Whether say() may go through the console now (it and everything it needs are up). */
 bool supervise_console_ok(void);
 

@@ -173,3 +173,30 @@ KTEST(IOM_005, "IOMMU_CHECKSUM gives the CRC-32 of RAM (a fresh frame: zeros), r
     KT_EXPECT_ERR(axl_iommu_checksum(CONTROL, 1ull << 46, 4, &crc), AXL_E_INVALID_ARGUMENT);
     KT_EXPECT_OK(axl_cnode_delete(ROOT, f));
 }
+
+KTEST(IOM_006, "deleting the root IO table before the tables and frames under it (a revoke "
+               "deletes in any order) leaves the device blocked and the kernel standing")
+{
+    uint64_t ios = space(DEVFN - 4);
+
+    if (!ios) {
+        return;
+    }
+    uint64_t t[3], f = kt_retype1(AXL_OBJ_FRAME, 0);
+    struct axl_msg r;
+    for (unsigned i = 0; i < 3; i++) {
+        t[i] = kt_retype1(AXL_OBJ_IO_PAGE_TABLE, 0);
+        KT_ASSERT_OK(inv(t[i], AXL_INV_IO_TABLE_MAP, ios, 0x10000000, 0, &r));
+        KT_EXPECT_EQ(r.mr[0], 3 - i);
+    }
+    KT_ASSERT_OK(inv(f, AXL_INV_IO_PAGE_MAP, ios, 0x10000000, AXL_RIGHT_READ, NULL));
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, t[0])); /* the root first */
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, t[1]));
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, f));
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, t[2]));
+    /* A new root takes the device's context entry again. */
+    uint64_t root = kt_retype1(AXL_OBJ_IO_PAGE_TABLE, 0);
+    KT_EXPECT_OK(inv(root, AXL_INV_IO_TABLE_MAP, ios, 0, 0, &r));
+    KT_EXPECT_EQ(r.mr[0], 3);
+    KT_EXPECT_OK(axl_cnode_delete(ROOT, root));
+}

@@ -131,6 +131,16 @@ class ScenarioTest(unittest.TestCase):
         self.assertEqual([p.pattern for p in s.expect.serial],
                          ["one", r"two \d+"])
 
+    def test_backref_to_an_earlier_pattern(self):
+        s = self.load('description = "d"\n[expect]\nexit = "pass"\n'
+                      "serial = ['at (?P<pa>0x\\w+)', 'same (?P=pa)', '(?P<b>x)(?P=b)']\n")
+        self.assertIsInstance(s.expect.serial[1], scen.Backref)
+        self.assertIsInstance(s.expect.serial[2], re.Pattern)  # a group of its own line
+        with self.assertRaises(scen.ScenarioError) as cm:
+            self.load('description = "d"\n[expect]\nexit = "pass"\n'
+                      "serial = ['same (?P=nowhere)']\n", name="t")
+        self.assertIn("is not a valid regex", cm.exception.problem)
+
     def test_defaults(self):
         s = self.load('description = "d"\n[expect]\nexit = "pass"\n')
         self.assertEqual((s.cmdline, s.modules, s.devices, s.memory,
@@ -496,6 +506,15 @@ class CheckTest(unittest.TestCase):
                          "serial: no line matched 'zz' (5 lines)")
         # the same line cannot satisfy two consecutive patterns
         self.assertIsNotNone(runner.check_serial(["ab"], pats("a", "b")))
+
+    def test_serial_backref_to_an_earlier_line(self):
+        pats = [re.compile(r"buffer at (?P<pa>0x[0-9a-f]+)$"),
+                scen.Backref(r"again at (?P=pa): ok$")]
+        same = ["buffer at 0x600000", "again at 0x600000: ok"]
+        other = ["buffer at 0x600000", "again at 0x601000: ok"]
+        self.assertIsNone(runner.check_serial(same, pats))
+        self.assertEqual(runner.check_serial(other, pats),
+                         "serial: no line matched 'again at (?P=pa): ok$' after line 1")
 
     def test_forbid_and_vga(self):
         self.assertIn("line 2 matches forbidden 'MiB'",

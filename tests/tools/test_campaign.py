@@ -212,6 +212,13 @@ SMALL_HEADER = textwrap.dedent("""\
 
 
 class KindsTest(unittest.TestCase):
+    def test_all_leaves_out_device_kinds(self):
+        kinds = campaign.load_kinds(ROOT)
+        chosen = campaign.select_kinds(kinds, "all")
+        self.assertIn("null-read", chosen)
+        self.assertNotIn("dma-attack-kernel", chosen)
+        self.assertEqual(campaign.select_kinds(kinds, "dma-attack-kernel"), ["dma-attack-kernel"])
+
     def test_real_header(self):
         kinds = campaign.load_kinds(ROOT)
         names = [k.name for k in kinds]
@@ -220,7 +227,7 @@ class KindsTest(unittest.TestCase):
         self.assertEqual(len(set(names)), len(names))
         self.assertEqual(len({k.number for k in kinds}), len(kinds))
         for k in kinds:
-            self.assertIn(k.where, ("process", "supervisor"))
+            self.assertIn(k.where, ("process", "supervisor", "device"))
             self.assertRegex(k.name, r"^[a-z0-9-]+$")
             self.assertTrue(k.what)
         # as many kinds as rows in the table, continuation lines included

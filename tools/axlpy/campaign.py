@@ -51,7 +51,7 @@ FAILING = ("kernel_panic", "hung", "data_lost")   # these make exit status 1
 PANIC_EXITS = ("panic", "nested_panic", abi.PVPANIC)
 
 _KIND_NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
-_WHERE = ("process", "supervisor")
+_WHERE = ("process", "supervisor", "device")
 
 
 class CampaignError(AxlError):
@@ -64,7 +64,7 @@ class CampaignError(AxlError):
 class FaultKind:
     number: int
     name: str        # "null-read"
-    where: str       # "process" or "supervisor"
+    where: str       # "process", "supervisor" or "device" (DMA drivers only)
     what: str        # what the component does
 
 
@@ -135,12 +135,13 @@ def load_kinds(root):
 
 
 def select_kinds(kinds, spec):
-    """Kind names for --faults: "all" (header order) or "a,b,c" (that
-    order); CampaignError naming the known kinds for an unknown one."""
+    """Kind names for --faults: "all" (header order; the device kinds, DMA
+    attacks only a DMA driver can carry out, must be named) or "a,b,c"
+    (that order); CampaignError naming the known kinds for an unknown one."""
     names = [k.name for k in kinds]
     spec = spec.strip()
     if spec == "all":
-        return names
+        return [k.name for k in kinds if k.where != "device"]
     chosen = [s.strip() for s in spec.split(",")]
     if not spec or any(not s for s in chosen):
         raise CampaignError(f"--faults {spec!r}: give 'all' or a comma-"

@@ -557,12 +557,17 @@ def _first_unmatched_in_order(lines, patterns):
     (0 when none); None when all match in order.
 
     Taking the earliest match for each pattern is optimal: it leaves the
-    most lines for the patterns after it.
+    most lines for the patterns after it. A named group's text is kept for
+    the patterns after it that refer to it (scenario.Backref).
     """
-    pos = 0
+    pos, captures = 0, {}
     for index, pattern in enumerate(patterns):
+        if hasattr(pattern, "bind"):
+            pattern = pattern.bind(captures)  # scenario.Backref: an earlier line's text
         for i in range(pos, len(lines)):
-            if pattern.search(lines[i]):
+            m = pattern.search(lines[i])
+            if m:
+                captures.update({k: v for k, v in m.groupdict().items() if v is not None})
                 pos = i + 1
                 break
         else:

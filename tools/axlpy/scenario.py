@@ -26,6 +26,24 @@ DEFAULT_TIMEOUT = 60.0
 MAX_REBOOTS = 16
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_BACKREF = re.compile(r"\(\?P=(\w+)\)")
+
+
+class Backref:
+    """An expected line that names what an earlier expected line captured:
+    (?P=name) is the text the group (?P<name>...) of an earlier pattern
+    matched, e.g. the same address printed twice. bind() gives the regex
+    once those captures are known."""
+
+    def __init__(self, text):
+        self.pattern = text
+        re.compile(_BACKREF.sub("(?:)", text))  # the rest must be a regex
+
+    def bind(self, captures):
+        def value(m):
+            got = captures.get(m.group(1))
+            return re.escape(got) if got is not None else m.group(0)
+        return re.compile(_BACKREF.sub(value, self.pattern))
 _PROGRAM = re.compile(r"[a-z0-9_-]+\Z")     # env.AxlUserProgram(name, ...)
 _MEMORY = re.compile(r"[1-9][0-9]*[KMG]?\Z")   # QEMU -m; bare number = MiB
 
@@ -144,10 +162,16 @@ class _Parser:
         return items
 
     def regexes(self, table, key):
-        patterns = []
+        patterns, named = [], set()
         for i, text in enumerate(self.strings(table, key)):
+            refs = [n for n in _BACKREF.findall(text) if n in named]
             try:
-                patterns.append(re.compile(text))
+                if refs:
+                    pattern = Backref(text)  # of an earlier line: compiled when checked
+                else:
+                    pattern = re.compile(text)
+                    named.update(pattern.groupindex)
+                patterns.append(pattern)
             except re.error as e:
                 self.fail(f"'expect.{key}[{i}]' is not a valid regex "
                           f"{text!r}: {e}")

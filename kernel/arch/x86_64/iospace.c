@@ -144,6 +144,15 @@ void arch_io_cap_unmap(const struct cap *cap)
     uint64_t iova = cap->word & W_IOVA, pa = 0, self = pa_of(cap->obj);
     unsigned level = (unsigned)(cap->word & 3);
 
+    if (!d->root_pa) {
+        /* The root table went first (a revoke deletes in any order): the device's context entry
+         * is gone, nothing below is reachable, and there is no walk to make (a walk from
+         * address 0 would read whatever lies there as a table). */
+        if (cap->type != AXL_OBJ_FRAME) {
+            memset(cap->obj, 0, PAGE_SIZE);
+        }
+        return;
+    }
     if (cap->type == AXL_OBJ_FRAME) {
         /* Only if the entry still points at this frame: another may have taken the address. */
         if (vtd_lookup(&s, iova, &pa, NULL) == VTD_OK && pa == self) {

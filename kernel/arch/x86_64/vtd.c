@@ -30,6 +30,7 @@
 #include <klog.h>
 #include <kstring.h>
 #include <pmm.h>
+#include <uapi/axl/iommu.h>
 
 /* Registers (VT-d spec 10.4). */
 #define VER 0x00
@@ -179,32 +180,6 @@ static paddr_t find_unit(void)
     return 0;
 }
 
-static const char *reason_text(unsigned r)
-{
-    switch (r) {
-    case 1:
-        return "no root entry for its bus";
-    case 2:
-        return "no context entry: the device has no IO address space";
-    case 3:
-        return "invalid context entry";
-    case 4:
-        return "address beyond the IO address width";
-    case 5:
-        return "write not permitted: not mapped, or mapped read-only";
-    case 6:
-        return "read not permitted: not mapped, or mapped write-only";
-    case 0xa:
-        return "reserved bits set in a root entry";
-    case 0xb:
-        return "reserved bits set in a context entry";
-    case 0xc:
-        return "reserved bits set in a page-table entry";
-    default:
-        return "other translation fault";
-    }
-}
-
 void vtd_fault_interrupt(void)
 {
     if (!u.regs) {
@@ -225,7 +200,7 @@ void vtd_fault_interrupt(void)
         if (u.faults++ < LOG_FAULTS) {
             kwarn("iommu", "DMA %s by %02x:%02x.%u at IO address 0x%llx blocked: %s (reason %u)",
                   read ? "read" : "write", sid >> 8, (sid >> 3) & 31, sid & 7,
-                  (unsigned long long)addr, reason_text(reason), reason);
+                  (unsigned long long)addr, axl_vtd_reason_text(reason), reason);
         } else if (u.faults == LOG_FAULTS + 1) {
             kwarn("iommu", "more DMA faults: counted, no longer logged one by one");
         }

@@ -8,7 +8,9 @@
  * carried out by the driver framework inside the component (axl_serve),
  * the kinds marked "supervisor" by the supervisor from outside (code
  * mutations of the running instance's text, as SWIFI in Nooks and MINIX 3
- * does). Builds with AXL_NO_FAULT_INJECTION (scons release=1) compile the
+ * does), the kinds marked "device" by the driver of a DMA-capable device,
+ * through the hook it gives axl_serve (struct axl_server.inject): they are
+ * the DMA attacks of docs/iommu.md, and other components ignore them. Builds with AXL_NO_FAULT_INJECTION (scons release=1) compile the
  * process side out: such a component ignores the request.
  *
  * The table is read by tools/axlpy (the campaign tool): one row per kind.
@@ -42,7 +44,17 @@
     X(18, SWIFI_REG_SRC, "swifi-reg-src", supervisor,                                             \
       "one seeded random instruction reads a different source register")                         \
     X(19, SWIFI_REG_DST, "swifi-reg-dst", supervisor,                                             \
-      "one seeded random instruction writes a different destination register")
+      "one seeded random instruction writes a different destination register")                   \
+    X(20, DMA_ATTACK_KERNEL, "dma-attack-kernel", device,                                         \
+      "has its device DMA over the kernel's first page of code and its PML4")                     \
+    X(21, DMA_ATTACK_NEIGHBOUR, "dma-attack-neighbour", device,                                   \
+      "has its device DMA over a frame of another process")                                      \
+    X(22, DMA_ATTACK_UNMAPPED, "dma-attack-unmapped", device,                                     \
+      "gives its device an IO address it never mapped (its buffer's physical address)")           \
+    X(23, DMA_ATTACK_READ, "dma-attack-read", device,                                             \
+      "has its device DMA-read the kernel's first page, to copy it out (exfiltration)")           \
+    X(24, DMA_IN_FLIGHT, "dma-in-flight", device,                                                 \
+      "starts a DMA into its buffer and dies before it lands")
 
 enum axl_inject_kind {
     AXL_INJECT_NONE = 0,
@@ -58,13 +70,16 @@ enum axl_inject_kind axl_inject_kind_by_name(const char *name);
 const char *axl_inject_kind_name(unsigned kind);
 /* 1 for the kinds the supervisor carries out (code mutations), 0 for the rest. */
 int axl_inject_by_supervisor(unsigned kind);
+/* 1 for the kinds only a DMA driver can carry out (the DMA attacks), 0 for the rest. */
+int axl_inject_by_device(unsigned kind);
 
 /* What the framework is told to do (struct axl_procinfo, or SUP_INJECT to the component). */
 struct axl_inject {
     uint64_t kind;  /* enum axl_inject_kind; 0: nothing */
     uint64_t after; /* fail on request number after + 1 (0: on the next request) */
     uint64_t seed;  /* for the random kinds */
-    uint64_t arg;   /* wild-write-other: the physical address of a frame of another process */
+    uint64_t arg;   /* wild-write-other, dma-attack-*: the physical address of the target */
+    uint64_t arg2;  /* dma-attack-kernel: the second target (the kernel's PML4) */
 };
 
 struct axl_msg;

@@ -64,6 +64,8 @@ enum axl_proc_cap_kind {
     AXL_PROC_CAP_MMIO = 3,   /* first: physical address, last: bytes; mapped at vaddr; cptr: the
                               * frames, one slot per page from cptr on */
     AXL_PROC_CAP_ENDPOINT = 4, /* another component's service endpoint (name: its name) */
+    AXL_PROC_CAP_IOSPACE = 5,  /* the IO space of a granted PCI function (name "pci:BB:DD.F
+                                * iospace"; first: bus, last: devfn); only with DMA remapping on */
 };
 
 struct axl_proc_cap {

@@ -19,6 +19,8 @@
 
 #include <axl/sys.h>
 
+struct axl_inject;
+
 /* Service statuses: above every kernel error code. Names: axl_strerror(). */
 #define AXL_SERVICE_STATUSES(X)                                                                    \
     X(32, BAD_REQUEST, "the request is malformed: too short, or a length past its end")            \
@@ -97,6 +99,10 @@ struct axl_server {
     void *ctx; /* passed to every handler */
     /* A signal to the thread's bound notification: word holds the bits (may be NULL). */
     void (*notified)(void *ctx, uint64_t word);
+    /* Carries out a fault kind only a DMA driver can (axl_inject_by_device: the DMA attacks of
+     * docs/iommu.md) when it is due, before the request is handled; NULL: such kinds are
+     * ignored, with a line saying so. */
+    void (*inject)(void *ctx, const struct axl_inject *in);
 };
 
 /*
