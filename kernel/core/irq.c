@@ -49,24 +49,17 @@ static int control_get(void)
 static int set_notification(unsigned irq)
 {
     uint64_t cptr = msg_get(current, 0);
-    int err = AXL_E_OK;
 
     if (cptr == 0) {
         lines[irq].ntfn = NULL;
         arch_irq_mask(irq, true);
         return AXL_E_OK;
     }
-    struct cte *n = cspace_lookup_cap(current, cptr, AXL_OBJ_NOTIFICATION, &err);
-    if (!n) {
-        return err;
+    int err = ntfn_signaller(cptr, &lines[irq].ntfn, &lines[irq].badge);
+    if (err == AXL_E_OK) {
+        arch_irq_mask(irq, false);
     }
-    if (!(n->cap.rights & AXL_RIGHT_WRITE)) {
-        return AXL_E_INSUFFICIENT_RIGHTS;
-    }
-    lines[irq].ntfn = n->cap.obj;
-    lines[irq].badge = n->cap.word;
-    arch_irq_mask(irq, false);
-    return AXL_E_OK;
+    return err;
 }
 
 int irq_invoke(struct cte *slot, uint64_t label)

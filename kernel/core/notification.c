@@ -136,6 +136,22 @@ bool ntfn_take_bound(struct tcb *t)
     return true;
 }
 
+int ntfn_signaller(uint64_t cptr, struct notification **n, uint64_t *badge)
+{
+    int err = AXL_E_OK;
+    struct cte *c = cspace_lookup_cap(current, cptr, AXL_OBJ_NOTIFICATION, &err);
+
+    if (!c) {
+        return err;
+    }
+    if (!(c->cap.rights & AXL_RIGHT_WRITE)) {
+        return AXL_E_INSUFFICIENT_RIGHTS;
+    }
+    *n = c->cap.obj;
+    *badge = c->cap.word;
+    return AXL_E_OK;
+}
+
 int ntfn_bind(struct tcb *t, struct notification *n)
 {
     if (n && n->bound && n->bound != t) {

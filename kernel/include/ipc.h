@@ -52,6 +52,10 @@ void ntfn_signal(struct notification *n, uint64_t badge);
 void ntfn_wait(struct cte *cap, bool blocking);
 void ntfn_destroy(struct notification *n);
 void ntfn_cancel(struct tcb *t); /* t stops waiting */
+/* The notification the current thread names at cptr for the kernel to signal on its behalf
+ * (an IRQ line, a DMA fault): it must be one, with WRITE. Fills *n and *badge, or returns an
+ * error code. */
+int ntfn_signaller(uint64_t cptr, struct notification **n, uint64_t *badge);
 /* Binds n to t (NULL: unbinds t's); see TCB_BIND_NOTIFICATION. Returns an error code. */
 int ntfn_bind(struct tcb *t, struct notification *n);
 /* t, about to receive, takes its bound notification's pending word if any: true if it did. */

@@ -87,22 +87,12 @@ void arch_iospace_notification_gone(const void *ntfn)
 static int set_notification(struct iodomain *d)
 {
     uint64_t cptr = msg_get(current, 0);
-    int err = AXL_E_OK;
 
     if (cptr == 0) {
         d->ntfn = NULL;
         return AXL_E_OK;
     }
-    struct cte *n = cspace_lookup_cap(current, cptr, AXL_OBJ_NOTIFICATION, &err);
-    if (!n) {
-        return err;
-    }
-    if (!(n->cap.rights & AXL_RIGHT_WRITE)) {
-        return AXL_E_INSUFFICIENT_RIGHTS;
-    }
-    d->ntfn = n->cap.obj;
-    d->badge = n->cap.word;
-    return AXL_E_OK;
+    return ntfn_signaller(cptr, &d->ntfn, &d->badge);
 }
 
 /*
