@@ -19,7 +19,7 @@
 #define DMA_IOVA 0x10000000ull
 
 /* A new object of type from the heap quota, in a free slot of the process's CNode. */
-static long retype(unsigned type, uint64_t *slot)
+long edu_retype(unsigned type, uint64_t *slot)
 {
     *slot = axl_slot_alloc();
     if (!*slot) {
@@ -43,7 +43,7 @@ static long map(uint64_t frame, uint64_t va)
 
     for (unsigned round = 0; err == AXL_E_MAPPING && round < 3; round++) {
         for (unsigned l = 0; l < 3; l++) {
-            if (!spare[l] && (err = retype(levels[l], &spare[l])) != AXL_E_OK) {
+            if (!spare[l] && (err = edu_retype(levels[l], &spare[l])) != AXL_E_OK) {
                 return err;
             }
             err = axl_table_map(spare[l], AXL_PROC_SLOT_VSPACE, va);
@@ -65,7 +65,7 @@ static long map(uint64_t frame, uint64_t va)
 long edu_dma_setup(struct edu *e)
 {
     uint64_t frame;
-    long err = retype(AXL_OBJ_FRAME, &frame);
+    long err = edu_retype(AXL_OBJ_FRAME, &frame);
 
     if (err == AXL_E_OK) {
         err = map(frame, DMA_VADDR);
@@ -105,7 +105,7 @@ static long io_map(uint64_t ios, uint64_t frame, uint64_t iova)
 
     for (unsigned round = 0; err == AXL_E_MAPPING && round < 3; round++) {
         uint64_t table;
-        err = retype(AXL_OBJ_IO_PAGE_TABLE, &table);
+        err = edu_retype(AXL_OBJ_IO_PAGE_TABLE, &table);
         if (err == AXL_E_OK) {
             err = axl_io_table_map(table, ios, iova, NULL);
         }

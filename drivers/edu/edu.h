@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct axl_inject;
+struct axl_rpc_request;
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
@@ -83,6 +84,8 @@ struct edu {
     bool inherited;    /* a transfer of the previous instance was running at start */
     uint64_t inherited_us; /* how long it ran on into this instance's start */
 
+    uint64_t bench_frame; /* EDU_BENCH_MAP's frame (retyped at its first request), or 0 */
+
     uint64_t reinject; /* its own notification, badged AXL_NOTIFY_INJECT: to hand back the bit */
     uint64_t tsc_hz;
     uint64_t transfers, interrupts, factorials; /* for EDU_STATUS */
@@ -109,6 +112,11 @@ long edu_dma_setup(struct edu *e);
 long edu_dma_map(struct edu *e);
 /* The device's address of byte offset of the DMA buffer. */
 uint64_t dma_addr(const struct edu *e, uint64_t offset);
+/* A new object of type from the heap quota, in a free slot of the process's CNode. */
+long edu_retype(unsigned type, uint64_t *slot);
+
+/* bench.c: EDU_BENCH_MAP, the cost of one IO_PAGE_MAP + IO_PAGE_UNMAP (docs/benchmarks.md). */
+long edu_op_bench_map(void *ctx, struct axl_rpc_request *req);
 
 /* attack.c: the DMA attacks (fault injection kinds "device", docs/iommu.md). */
 void edu_inject(void *ctx, const struct axl_inject *in);

@@ -213,6 +213,7 @@ int main(void)
         {AXL_OP_EDU_COPY_IN, 2, op_copy_in}, /* the offset and the bytes' length word */
         {AXL_OP_EDU_COPY_OUT, 2, op_copy_out},
         {AXL_OP_EDU_STATUS, 0, op_status},
+        {AXL_OP_EDU_BENCH_MAP, 1, edu_op_bench_map}, /* bench.c */
     };
     const struct axl_server server = {
         .ep = AXL_PROC_SLOT_SERVICE_EP,

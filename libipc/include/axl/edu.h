@@ -27,6 +27,8 @@
 #define AXL_EDU_XFER_MAX 896u
 /* EDU_FACTORIAL: the largest n (the device multiplies n times, in a host thread). */
 #define AXL_EDU_FACTORIAL_MAX 65535u
+/* EDU_BENCH_MAP: the most rounds one request times (the driver keeps every sample). */
+#define AXL_EDU_BENCH_ROUNDS_MAX 1024u
 
 /* Whether a transfer of count bytes at offset into the device buffer is a valid request. */
 static inline bool axl_edu_xfer_ok(uint64_t offset, uint64_t count)
@@ -58,6 +60,26 @@ static inline uint32_t axl_edu_factorial(uint32_t n)
         f *= n--;
     }
     return f;
+}
+
+/*
+ * The median of n >= 1 samples, which are sorted in place (insertion sort: the benchmarks
+ * keep at most a few thousand); of an even count, the mean of the middle two, rounded down.
+ */
+static inline uint64_t axl_edu_median(uint64_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--) {
+            v[j] = v[j - 1];
+        }
+        v[j] = x;
+    }
+    if (n == 0) {
+        return 0;
+    }
+    return n % 2 ? v[n / 2] : v[n / 2 - 1] + (v[n / 2] - v[n / 2 - 1]) / 2;
 }
 
 #endif /* AXL_LIBIPC_EDU_H */

@@ -57,7 +57,8 @@
     X(0x601, EDU_FACTORIAL, "MR0 n (0..65535) -> MR1 n! mod 2^32, computed by the device")         \
     X(0x602, EDU_COPY_IN, "MR0 offset, str bytes (offset + length <= 4095) -> MR1 CRC-32 of the bytes DMAed to the device") \
     X(0x603, EDU_COPY_OUT, "MR0 offset, MR1 count (offset + count <= 4095) -> MR1 CRC-32, str bytes DMAed back") \
-    X(0x604, EDU_STATUS, "-> MR1 identification, MR2 instance generation, MR3 DMA transfers, MR4 completion interrupts, MR5 factorials")
+    X(0x604, EDU_STATUS, "-> MR1 identification, MR2 instance generation, MR3 DMA transfers, MR4 completion interrupts, MR5 factorials") \
+    X(0x605, EDU_BENCH_MAP, "MR0 rounds (1..1024) -> MR1 median, MR2 min, MR3 max TSC ticks of one IO_PAGE_MAP + IO_PAGE_UNMAP (ILLEGAL_OPERATION: no IO space)")
 
 /* Every driver and server built on axl_serve also answers this (a liveness probe for clients;
  * the supervisor's heartbeat is a notification bit, AXL_NOTIFY_HEARTBEAT). */

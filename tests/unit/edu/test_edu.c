@@ -115,6 +115,26 @@ static void test_factorial(void **state)
     assert_int_equal(axl_edu_factorial(AXL_EDU_FACTORIAL_MAX), 0);
 }
 
+/* The benchmarks' median (EDU_BENCH_MAP, edubench): sorts in place; even counts round down. */
+static void test_median(void **state)
+{
+    (void)state;
+    uint64_t one[] = {7};
+    uint64_t odd[] = {5, 1, 9, 3, 7};
+    uint64_t even[] = {10, 2, 4, 7};
+    uint64_t big[] = {UINT64_MAX, UINT64_MAX - 2};
+    uint64_t same[] = {4, 4, 4, 4, 4, 4};
+
+    assert_int_equal(axl_edu_median(one, 1), 7);
+    assert_int_equal(axl_edu_median(odd, 5), 5);
+    for (unsigned i = 1; i < 5; i++) {
+        assert_true(odd[i - 1] <= odd[i]);
+    }
+    assert_int_equal(axl_edu_median(even, 4), 5); /* (4 + 7) / 2, rounded down */
+    assert_true(axl_edu_median(big, 2) == UINT64_MAX - 1); /* no overflow */
+    assert_int_equal(axl_edu_median(same, 6), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +143,7 @@ int main(void)
         cmocka_unit_test(test_dma_command),
         cmocka_unit_test(test_checksum),
         cmocka_unit_test(test_factorial),
+        cmocka_unit_test(test_median),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
