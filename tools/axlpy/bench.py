@@ -404,16 +404,45 @@ class ModeResult:
     argv: list = field(default_factory=list)
 
 
-def _failure(b, output_problems, serial_log, timeout):
+_KERNEL_ERROR = re.compile(r"\b(?:ERROR|PANIC)\b")
+
+
+def last_error(lines):
+    """The last kernel ERROR or PANIC line, stripped, or None."""
+    for line in reversed(lines):
+        if _KERNEL_ERROR.search(line):
+            return line.strip()
+    return None
+
+
+def _kvm_hint():
+    if "kvm_pvm" in host_info()["kvm_modules"]:
+        return ("; this host's KVM is nested (kvm_pvm), where the kernel's "
+                "user mode does not run (docs/benchmarks.md, Kernel findings)")
+    return ""
+
+
+def failure_text(b, found, serial_log, timeout, accel):
+    """Why boot b cannot be used, for every benchmark: how it ended (with
+    the last kernel error line), else the first of found (what its output
+    lacks); under KVM said as KVM's failure; the serial log named."""
     where = f"; see {display_path(serial_log)}"
     if b.result == "stopped":
-        return f"stopped after the serial line {b.stopped_by.strip()!r}{where}"
-    if b.result == "timeout":
-        return f"no end after {timeout:g} s{where}"
-    if b.result != "pass":
-        return f"the guest ended with {b.result}" + (
-            f" ({output_problems[0]})" if output_problems else "") + where
-    return output_problems[0] + where
+        text = f"stopped after the serial line {b.stopped_by.strip()!r}"
+    elif b.result == "timeout":
+        text = f"no end after {timeout:g} s"
+    elif b.result != "pass":
+        text = f"the guest ended with {b.result}"
+        error = last_error(b.lines)
+        if error:
+            text += f" after the serial line {error!r}"
+        elif found:
+            text += f" ({found[0]})"
+    else:
+        text = "; ".join(found)
+    if accel == "kvm" and b.result != "pass":
+        text = f"KVM could not run the guest: {text}{_kvm_hint()}"
+    return text + where
 
 
 def run_mode(ctx, accel, progress):
@@ -450,7 +479,7 @@ def run_mode(ctx, accel, progress):
         res.runs.append(run)
         if b.result != "pass" or found:
             res.status = "failed"
-            res.reason = _failure(b, found, ctx.root / serial_log, timeout)
+            res.reason = failure_text(b, found, ctx.root / serial_log, timeout, accel)
             progress(f"axl: bench ipc: {tag}: FAILED: {res.reason}")
             return res
         res.figures.append(out.figures)

@@ -368,22 +368,6 @@ class Result:
     outputs: dict = field(default_factory=lambda: {c: [] for c in CONFIGS})
 
 
-def _failure(accel, b, found, serial_log, timeout):
-    where = f"; see {display_path(serial_log)}"
-    if b.result == "stopped":
-        text = f"stopped after the serial line {b.stopped_by.strip()!r}"
-    elif b.result == "timeout":
-        text = f"no end after {timeout:g} s"
-    elif b.result != "pass":
-        text = f"the guest ended with {b.result}" + (
-            f" ({found[0]})" if found else "")
-    else:
-        text = "; ".join(found)
-    if accel == "kvm" and b.result != "pass":
-        text = f"KVM could not run the guest: {text}"
-    return text + where
-
-
 def run(ctx, progress):
     """Boots each configuration ctx.runs times, in turn; stops at the first
     unusable run."""
@@ -417,8 +401,8 @@ def run(ctx, progress):
                            for (d, s), f in out.copies.items()}})
             if b.result != "pass" or found:
                 res.status = "failed"
-                res.reason = f"{tag}: " + _failure(ctx.accel, b, found,
-                                                   serial_log, timeout)
+                res.reason = f"{tag}: " + bench.failure_text(b, found,
+                                                   serial_log, timeout, ctx.accel)
                 progress(f"axl: bench dma: {tag}: failed")
                 return res
             res.outputs[config].append(out)

@@ -472,44 +472,6 @@ class Result:
     notes: list = field(default_factory=list)      # "run i: ..." texts
 
 
-def _kvm_hint():
-    if "kvm_pvm" in bench.host_info()["kvm_modules"]:
-        return ("; this host's KVM is nested (kvm_pvm), where the kernel's "
-                "user mode does not run (docs/benchmarks.md, Kernel findings)")
-    return ""
-
-
-_KERNEL_ERROR = re.compile(r"\b(?:ERROR|PANIC)\b")
-
-
-def last_error(lines):
-    """The last kernel ERROR or PANIC line, stripped, or None."""
-    for line in reversed(lines):
-        if _KERNEL_ERROR.search(line):
-            return line.strip()
-    return None
-
-
-def _failure(accel, b, found, serial_log, timeout):
-    where = f"; see {display_path(serial_log)}"
-    if b.result == "stopped":
-        text = f"stopped after the serial line {b.stopped_by.strip()!r}"
-    elif b.result == "timeout":
-        text = f"no end after {timeout:g} s"
-    elif b.result != "pass":
-        text = f"the guest ended with {b.result}"
-        error = last_error(b.lines)
-        if error:
-            text += f" after the serial line {error!r}"
-        elif found:
-            text += f" ({found[0]})"
-    else:
-        text = "; ".join(found)
-    if accel == "kvm" and b.result != "pass":
-        text = f"KVM could not run the guest: {text}{_kvm_hint()}"
-    return text + where
-
-
 def run(ctx, progress):
     """Boots the benchmark ctx.runs times; stops at the first unusable run."""
     res = Result(argv=bench.guest_argv(ctx.scenario, ctx.accel, ctx.kernel))
@@ -544,8 +506,8 @@ def run(ctx, progress):
             "client": out.result, "notes": run_notes})
         if b.result != "pass" or found:
             res.status = "failed"
-            res.reason = f"{tag}: " + _failure(ctx.accel, b, found,
-                                               serial_log, timeout)
+            res.reason = f"{tag}: " + bench.failure_text(b, found,
+                                               serial_log, timeout, ctx.accel)
             progress(f"axl: bench restart: {tag}: failed")
             return res
         res.restarts.extend(out.restarts)
