@@ -245,6 +245,13 @@ long axl_iommu_checksum(uint64_t iommu_control, uint64_t pa, uint64_t len, uint3
     return err;
 }
 
+long axl_kdriver_inject(uint64_t kdriver, uint64_t kind, uint64_t after, uint64_t seed)
+{
+    const uint64_t args[] = {kind, after, seed};
+    struct axl_msg r;
+    return axl_invoke(kdriver, AXL_INV_KDRIVER_INJECT, 3, args, &r);
+}
+
 long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level)
 {
     const uint64_t args[] = {iospace, iova};

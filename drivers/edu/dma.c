@@ -87,7 +87,7 @@ long edu_dma_setup(struct edu *e)
 static uint64_t find_iospace(const struct edu *e)
 {
     char want[AXL_PROC_NAME_MAX];
-    axl_snprintf(want, sizeof(want), "pci:%s iospace", e->bdf);
+    axl_snprintf(want, sizeof(want), "pci:%s iospace", e->dev.bdf);
     const struct axl_proc_cap *c = axl_proc_cap(want);
     return c && c->kind == AXL_PROC_CAP_IOSPACE ? c->cptr : 0;
 }
@@ -159,12 +159,3 @@ long edu_dma_map(struct edu *e)
     e->dma_iova = DMA_IOVA;
     return AXL_E_OK;
 }
-
-/*
- * The address the device uses for byte offset of the DMA buffer: its IO
- * address, where the buffer is mapped in the device's IO space (the only
- * page the device can reach at all); without an IO space (remapping off),
- * the physical address, and then nothing but this driver's care keeps the
- * device's transfers inside its buffer.
- */
-uint64_t dma_addr(const struct edu *e, uint64_t offset) { return e->dma_iova + offset; }

@@ -13,12 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drv.h"
+
 struct axl_inject;
 struct axl_rpc_request;
 
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
 #define EDU_BAR_BYTES (1u << 20) /* BAR0: 1 MiB of registers */
+#define EDU_REGS_BYTES 0x100u    /* the part of BAR0 the driver uses (up to EDU_DMA_CMD) */
 
 /* BAR0 registers. Below 0x80 only 4-byte accesses work; the DMA registers take 4 or 8. */
 #define EDU_ID 0x00       /* RO: 0x010000ed, major 1, minor 0 in the top bytes */
@@ -65,18 +68,12 @@ static inline uint64_t edu_dma_command(bool to_ram, bool irq)
 
 /* The driver's state. */
 struct edu {
-    volatile uint32_t *config; /* the PCI configuration page */
-    volatile uint8_t *regs;    /* BAR0 */
-    uint64_t bar_phys;
-    char bdf[8]; /* "00:10.0" */
-
-    uint64_t irq;     /* the IRQ handler capability, or 0: completion is polled only */
-    unsigned line;    /* its I/O APIC input */
-    bool irq_works;   /* the probe interrupt at start arrived */
+    struct drv_dev dev; /* BAR0, configuration space, interrupt line: from the backend (drv.h) */
+    bool irq_works;     /* the probe interrupt at start arrived */
 
     uint8_t *dma;      /* the DMA buffer (one page), mapped */
     uint64_t dma_phys; /* its physical address */
-    uint64_t dma_frame; /* its frame capability */
+    uint64_t dma_frame; /* its frame capability (user space) */
     uint64_t iospace;  /* the device's IO space capability, 0: none (DMA remapping off) */
     uint64_t dma_iova; /* the address the device is given for the buffer: an IO address in the
                         * IO space, or the physical address without one */
@@ -86,8 +83,6 @@ struct edu {
 
     uint64_t bench_frame; /* EDU_BENCH_MAP's frame (retyped at its first request), or 0 */
 
-    uint64_t reinject; /* its own notification, badged AXL_NOTIFY_INJECT: to hand back the bit */
-    uint64_t tsc_hz;
     uint64_t transfers, interrupts, factorials; /* for EDU_STATUS */
 };
 
@@ -101,8 +96,16 @@ long edu_dma(struct edu *e, bool to_ram, uint64_t offset, uint64_t count);
 /* The same with any address for RAM's side, waiting for the end or not: the attacks use it. */
 long edu_dma_at(struct edu *e, bool to_ram, uint64_t offset, uint64_t ram, uint64_t count,
                 bool wait);
-/* An interrupt: takes the device's interrupt bits, acknowledges the line. */
-void edu_interrupt(struct edu *e);
+/* The device's address of byte offset of the DMA buffer. */
+uint64_t dma_addr(const struct edu *e, uint64_t offset);
+/* An interrupt: takes the device's interrupt bits, acknowledges the line (drv_dev.on_irq). */
+void edu_interrupt(void *edu);
+
+/* ops.c: the requests (AXL_EDU_OPS of <axl/protocols.h>), the same in both backends. */
+long edu_op_factorial(void *ctx, struct axl_rpc_request *req);
+long edu_op_copy_in(void *ctx, struct axl_rpc_request *req);
+long edu_op_copy_out(void *ctx, struct axl_rpc_request *req);
+long edu_op_status(void *ctx, struct axl_rpc_request *req);
 
 /* dma.c */
 /* Allocates and maps the DMA buffer from the heap quota, filled with EDU_CANARY: before
@@ -110,8 +113,6 @@ void edu_interrupt(struct edu *e);
 long edu_dma_setup(struct edu *e);
 /* After edu_init: checks the canary, then maps the buffer into the device's IO space. */
 long edu_dma_map(struct edu *e);
-/* The device's address of byte offset of the DMA buffer. */
-uint64_t dma_addr(const struct edu *e, uint64_t offset);
 /* A new object of type from the heap quota, in a free slot of the process's CNode. */
 long edu_retype(unsigned type, uint64_t *slot);
 

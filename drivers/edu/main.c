@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * main.c: edu, the user-space driver of QEMU's edu PCI device.
+ * main.c: edu, the driver of QEMU's edu PCI device, in user space: the
+ * user-space backend of the driver interface (drivers/lib/drv.h). The same
+ * device code (device.c) and requests (ops.c) link into the monolithic
+ * kernel through kernel.c instead.
  *
  * Its manifest entry grants a PCI function (pci = 00:10.0): the supervisor
  * maps the function's configuration page and its BAR0 into the driver, and,
@@ -21,96 +24,12 @@
 
 #include "edu.h"
 
-/* EDU_FACTORIAL: MR0 n -> MR1 n! mod 2^32. */
-static long op_factorial(void *ctx, struct axl_rpc_request *req)
-{
-    struct edu *e = ctx;
-    unsigned pos = 0;
-    uint64_t n;
-    uint32_t f;
-    long err = axl_msg_get_word(req->msg, &pos, &n);
-
-    if (err) {
-        return err;
-    }
-    if (n > AXL_EDU_FACTORIAL_MAX) {
-        return AXL_E_RANGE;
-    }
-    err = edu_factorial(e, (uint32_t)n, &f);
-    return err ? err : axl_msg_put_word(req->reply, f);
-}
-
-/* EDU_COPY_IN: MR0 offset, str bytes -> MR1 checksum of what the device was given. */
-static long op_copy_in(void *ctx, struct axl_rpc_request *req)
-{
-    struct edu *e = ctx;
-    uint8_t buf[AXL_MSG_BYTES_MAX(1)]; /* all a message can carry: longer than allowed is RANGE */
-    unsigned pos = 0;
-    uint64_t offset;
-    size_t n;
-    long err = axl_msg_get_word(req->msg, &pos, &offset);
-
-    if (!err) {
-        err = axl_msg_get_bytes(req->msg, &pos, buf, sizeof(buf), &n);
-    }
-    if (err) {
-        return err;
-    }
-    if (!axl_edu_xfer_ok(offset, n)) {
-        return AXL_E_RANGE;
-    }
-    memcpy(e->dma, buf, n);
-    uint32_t sum = axl_edu_checksum(e->dma, n); /* what the device will read */
-    err = edu_dma(e, false, offset, n);
-    return err ? err : axl_msg_put_word(req->reply, sum);
-}
-
-/* EDU_COPY_OUT: MR0 offset, MR1 count -> MR1 checksum, str bytes as the device wrote them. */
-static long op_copy_out(void *ctx, struct axl_rpc_request *req)
-{
-    struct edu *e = ctx;
-    unsigned pos = 0;
-    uint64_t offset, count;
-    long err = axl_msg_get_word(req->msg, &pos, &offset);
-
-    if (!err) {
-        err = axl_msg_get_word(req->msg, &pos, &count);
-    }
-    if (err) {
-        return err;
-    }
-    if (!axl_edu_xfer_ok(offset, count)) {
-        return AXL_E_RANGE;
-    }
-    memset(e->dma, 0xa5, count); /* so bytes the device did not write cannot pass for data */
-    err = edu_dma(e, true, offset, count);
-    if (err) {
-        return err;
-    }
-    err = axl_msg_put_word(req->reply, axl_edu_checksum(e->dma, count));
-    return err ? err : axl_msg_put_bytes(req->reply, e->dma, count);
-}
-
-/* EDU_STATUS: -> MR1 identification, MR2 generation, MR3 transfers, MR4 interrupts, MR5 factorials. */
-static long op_status(void *ctx, struct axl_rpc_request *req)
-{
-    struct edu *e = ctx;
-    const uint64_t words[] = {*(volatile uint32_t *)(e->regs + EDU_ID), axl_procinfo->generation,
-                              e->transfers, e->interrupts, e->factorials};
-    long err = AXL_E_OK;
-
-    for (unsigned i = 0; i < 5 && !err; i++) {
-        err = axl_msg_put_word(req->reply, words[i]);
-    }
-    return err;
-}
-
 /* A signal while waiting for requests: the interrupt line (a stray or late one). */
 static void notified(void *ctx, uint64_t word)
 {
     struct edu *e = ctx;
 
-    if (e->irq && (word & (1ull << e->line))) {
+    if (e->dev.has_irq && (word & (1ull << e->dev.line))) {
         edu_interrupt(e);
     }
 }
@@ -138,25 +57,26 @@ static bool find_device(struct edu *e)
         axl_printf("edu: no PCI function granted (manifest: pci = 00:10.0 in a device it uses)\n");
         return false;
     }
-    memcpy(e->bdf, config->name + 4, 7); /* "00:10.0" */
-    e->bdf[7] = 0;
-    axl_snprintf(want, sizeof(want), "pci:%s bar0", e->bdf);
+    memcpy(e->dev.bdf, config->name + 4, 7); /* "00:10.0" */
+    e->dev.bdf[7] = 0;
+    axl_snprintf(want, sizeof(want), "pci:%s bar0", e->dev.bdf);
     for (uint64_t i = 0; i < n; i++) {
         const struct axl_proc_cap *c = &axl_procinfo->caps[i];
         if (c->kind == AXL_PROC_CAP_MMIO && strcmp(c->name, want) == 0) {
             bar = c;
-        } else if (c->kind == AXL_PROC_CAP_IRQ && !e->irq && c->first < 24) {
-            e->irq = c->cptr;
-            e->line = (unsigned)c->first;
+        } else if (c->kind == AXL_PROC_CAP_IRQ && !e->dev.has_irq && c->first < 24) {
+            e->dev.has_irq = true;
+            e->dev.irq_cap = c->cptr;
+            e->dev.line = (unsigned)c->first;
         }
     }
-    if (!bar || bar->last < EDU_BAR_BYTES) {
-        axl_printf("edu: %s: no 1 MiB memory BAR0 granted\n", e->bdf);
+    if (!bar || bar->last < EDU_REGS_BYTES) { /* bar-bytes = 4K grants the first page alone */
+        axl_printf("edu: %s: no memory BAR0 with its registers granted\n", e->dev.bdf);
         return false;
     }
-    e->config = (volatile uint32_t *)config->vaddr;
-    e->regs = (volatile uint8_t *)bar->vaddr;
-    e->bar_phys = bar->first;
+    e->dev.config = (volatile uint32_t *)config->vaddr;
+    e->dev.regs = (volatile uint8_t *)bar->vaddr;
+    e->dev.bar_phys = bar->first;
     return true;
 }
 
@@ -168,16 +88,18 @@ int main(void)
         axl_printf("edu: no process info page: start me from the manifest, not as root task\n");
         return 1;
     }
-    edu.tsc_hz = axl_procinfo->tsc_hz;
     if (!find_device(&edu)) {
         return 1;
     }
+    edu.dev.generation = axl_procinfo->generation;
+    edu.dev.on_irq = edu_interrupt;
+    edu.dev.ctx = &edu;
     /* A copy of its own notification that sets the injection bit (wait_until hands it back). */
-    edu.reinject = axl_slot_alloc();
-    if (!edu.reinject || axl_cnode_mint(AXL_PROC_SLOT_CNODE, edu.reinject, AXL_PROC_SLOT_CNODE,
+    edu.dev.reinject = axl_slot_alloc();
+    if (!edu.dev.reinject || axl_cnode_mint(AXL_PROC_SLOT_CNODE, edu.dev.reinject, AXL_PROC_SLOT_CNODE,
                                         AXL_PROC_SLOT_NOTIFICATION, AXL_RIGHT_WRITE,
                                         AXL_NOTIFY_INJECT) != AXL_E_OK) {
-        edu.reinject = 0;
+        edu.dev.reinject = 0;
     }
     edu.physical = strcmp(axl_procinfo->args, "dma=physical") == 0;
     if (axl_procinfo->args[0] && !edu.physical) {
@@ -209,10 +131,10 @@ int main(void)
     }
 
     static const struct axl_rpc_op ops[] = {
-        {AXL_OP_EDU_FACTORIAL, 1, op_factorial},
-        {AXL_OP_EDU_COPY_IN, 2, op_copy_in}, /* the offset and the bytes' length word */
-        {AXL_OP_EDU_COPY_OUT, 2, op_copy_out},
-        {AXL_OP_EDU_STATUS, 0, op_status},
+        {AXL_OP_EDU_FACTORIAL, 1, edu_op_factorial}, /* ops.c */
+        {AXL_OP_EDU_COPY_IN, 2, edu_op_copy_in}, /* the offset and the bytes' length word */
+        {AXL_OP_EDU_COPY_OUT, 2, edu_op_copy_out},
+        {AXL_OP_EDU_STATUS, 0, edu_op_status},
         {AXL_OP_EDU_BENCH_MAP, 1, edu_op_bench_map}, /* bench.c */
     };
     const struct axl_server server = {

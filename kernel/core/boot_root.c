@@ -18,6 +18,7 @@
 #include <clock.h>
 #include <elf_image.h>
 #include <ipc.h>
+#include <kdriver.h>
 #include <klog.h>
 #include <kstring.h>
 #include <pmm.h>
@@ -264,6 +265,11 @@ NORETURN void root_task_start(const struct boot_info *bi, struct pmm *pmm)
     put_root(AXL_SLOT_IRQ_CONTROL, (struct cap){.type = AXL_OBJ_IRQ_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IRQ_CONTROL});
     put_root(AXL_SLOT_IOPORT_CONTROL, (struct cap){.type = AXL_OBJ_IOPORT_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IOPORT_CONTROL});
     put_root(AXL_SLOT_IOMMU_CONTROL, (struct cap){.type = AXL_OBJ_IOMMU_CONTROL, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_IOMMU_CONTROL});
+#ifdef AXL_KDRIVER
+    if (kdriver_ready()) { /* the monolithic build's driver (kdriver.c) */
+        put_root(AXL_SLOT_KDRIVER, (struct cap){.type = AXL_OBJ_KDRIVER, .rights = AXL_RIGHTS_ALL, .obj = cnode + AXL_SLOT_KDRIVER});
+    }
+#endif
 
     paddr_t bi_pa = frame_alloc(), buf_pa = frame_alloc();
     info = phys_to_virt(bi_pa);

@@ -8,6 +8,7 @@
 #include <arch.h>
 #include <ipc.h>
 #include <irq.h>
+#include <kdriver.h>
 #include <uapi/axl/invocations.h>
 
 static uint64_t arg(unsigned i) { return msg_get(current, i); }
@@ -127,6 +128,10 @@ int object_invoke(struct cte *slot, uint64_t info)
     case AXL_OBJ_IOMMU_CONTROL:
     case AXL_OBJ_IOSPACE:
         return arch_iospace_invoke(slot, label);
+#ifdef AXL_KDRIVER
+    case AXL_OBJ_KDRIVER:
+        return kdriver_invoke(slot, label, len);
+#endif
     default: /* replies and PML4s have no operations */
         return AXL_E_ILLEGAL_OPERATION;
     }

@@ -16,7 +16,21 @@ static struct irq_line {
     bool issued;
     struct notification *ntfn;
     uint64_t badge;
+    void (*kernel_fn)(void *); /* a driver linked into the kernel (kdriver.c) handles it */
+    void *kernel_arg;
 } lines[AXL_IRQ_COUNT];
+
+bool irq_claim_for_kernel(unsigned irq, void (*fn)(void *), void *arg)
+{
+    if (irq >= AXL_IRQ_COUNT || lines[irq].issued || !arch_irq_setup(irq)) {
+        return false;
+    }
+    lines[irq].issued = true; /* no handler capability can be had for it */
+    lines[irq].kernel_fn = fn;
+    lines[irq].kernel_arg = arg;
+    arch_irq_mask(irq, false);
+    return true;
+}
 
 
 static int control_get(void)
@@ -101,7 +115,9 @@ void irq_notification_gone(const void *ntfn)
 
 void irq_deliver(unsigned irq)
 {
-    if (irq < AXL_IRQ_COUNT && lines[irq].ntfn) {
+    if (irq < AXL_IRQ_COUNT && lines[irq].kernel_fn) {
+        lines[irq].kernel_fn(lines[irq].kernel_arg); /* it unmasks the line when done */
+    } else if (irq < AXL_IRQ_COUNT && lines[irq].ntfn) {
         ntfn_signal(lines[irq].ntfn, lines[irq].badge);
     }
 }

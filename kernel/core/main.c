@@ -11,6 +11,7 @@
 #include <boot.h>
 #include <clock.h>
 #include <cmdline.h>
+#include <kdriver.h>
 #include <klog.h>
 #include <panic.h>
 #include <pmm.h>
@@ -194,6 +195,9 @@ NORETURN void kmain(uint32_t mb_magic, uint32_t mb_info)
     arch_iommu_init(&pmm, boot_info.cmdline);
     selftest_run(SELFTEST_LATE);
     sched_start(boot_info.cmdline);
+#ifdef AXL_KDRIVER
+    kdriver_init(&pmm, boot_info.cmdline); /* the monolithic build's driver (kdriver.c) */
+#endif
     if (have_root_task(&boot_info)) {
         kinfo("boot", "boot complete: %u warnings, %u errors; starting the root task",
               klog_count(KLOG_WARN), klog_count(KLOG_ERROR));

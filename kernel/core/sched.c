@@ -108,11 +108,16 @@ void sched_yield(void)
     }
 }
 
+/* Set while a system call waits in ring 0 (kdriver.c): its thread stays current. */
+static bool held;
+
+void sched_hold(bool hold) { held = hold; }
+
 void sched_tick(void)
 {
     struct tcb *t = current;
 
-    if (t && t->state == TS_RUNNABLE && --t->remaining == 0) {
+    if (t && !held && t->state == TS_RUNNABLE && --t->remaining == 0) {
         sched_yield();
     }
 }

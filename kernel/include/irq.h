@@ -19,6 +19,9 @@ void irq_handler_destroy(const struct cap *cap);
 void irq_notification_gone(const void *ntfn);
 /* Called by the arch interrupt path for IRQ line irq (already masked there). */
 void irq_deliver(unsigned irq);
+/* The line goes to fn(arg) in ring 0, masked until fn unmasks it (arch_irq_mask): for a driver
+ * linked into the kernel (kdriver.c). False if the line is taken or does not exist. */
+bool irq_claim_for_kernel(unsigned irq, void (*fn)(void *), void *arg);
 
 /* --- arch: the interrupt controller --- */
 /* Programs line irq to its vector, masked; false if the line does not exist. */

@@ -94,6 +94,10 @@ void sched_handoff(struct tcb *t);       /* as make_runnable, first in its queue
 void sched_remove(struct tcb *t);        /* off the ready queue (blocking or stopping) */
 void sched_forget(struct tcb *t);        /* t is being destroyed: drop every reference */
 void sched_yield(void);
+/* While held, the clock never ends the current thread's timeslice: for a system call that waits
+ * for a device in ring 0 (a driver linked into the kernel, kdriver.c), which must return to the
+ * thread that made it. */
+void sched_hold(bool hold);
 void sched_tick(void);                   /* from the timer interrupt */
 unsigned sched_default_timeslice(void);
 /* Sets current to the thread that should run now (NULL: none). */

@@ -550,11 +550,26 @@ struct key {
     void (*parse)(struct parser *p, unsigned line, const char *val);
 };
 
+/* Of each memory BAR, only the first bytes (whole pages): a driver gets the registers it uses,
+ * and a restart maps a page, not a whole BAR (the edu device's is 1 MiB: 256 pages). */
+static void device_bar_bytes(struct parser *p, unsigned line, const char *val)
+{
+    const char *s = val;
+    uint64_t v;
+
+    if (!scan_size(&s, &v) || *s || v < 4096 || v % 4096) {
+        bad_value(p, line, "bar-bytes", val, "a whole number of pages: 4K, 8K, ...");
+        return;
+    }
+    p->dev->bar_bytes = v;
+}
+
 static const struct key device_keys[] = {
     {"ioports", device_ioports},
     {"irqs", device_irqs},
     {"mmio", device_mmio},
     {"pci", device_pci},
+    {"bar-bytes", device_bar_bytes},
 };
 
 /* ---------------------------------------------------------------------------
@@ -799,6 +814,13 @@ static void comp_may_read_pstore(struct parser *p, unsigned line, const char *va
     }
 }
 
+static void comp_kernel_driver(struct parser *p, unsigned line, const char *val)
+{
+    if (!parse_yes_no(val, &p->comp->kernel_driver)) {
+        bad_value(p, line, "kernel-driver", val, "yes or no");
+    }
+}
+
 static void comp_may_inject(struct parser *p, unsigned line, const char *val)
 {
     if (!parse_yes_no(val, &p->comp->may_inject)) {
@@ -824,6 +846,7 @@ static const struct key component_keys[] = {
     {"inject-every-start", comp_inject_every_start},
     {"may-inject", comp_may_inject},
     {"may-read-pstore", comp_may_read_pstore},
+    {"kernel-driver", comp_kernel_driver},
 };
 
 _Static_assert(sizeof(component_keys) / sizeof(component_keys[0]) <= MAX_KEYS, "key_line");

@@ -101,6 +101,7 @@ struct mf_device {
     unsigned nmmio;
     bool has_pci;       /* pci = ...: the supervisor grants the function's config page and BARs */
     struct mf_pci pci;  /* valid when has_pci */
+    uint64_t bar_bytes; /* bar-bytes = ...: grant only this much of each memory BAR (0: all) */
 };
 
 /* A name in a devices or endpoints list, and what it resolved to. */
@@ -148,6 +149,7 @@ struct mf_component {
     bool inject_every_start; /* inject again into every restarted instance (else the first only) */
     bool may_inject;         /* may ask the supervisor to inject faults into others (SUP_INJECT) */
     bool may_read_pstore;    /* may read the crash records of earlier boots (SUP_PSTORE_*) */
+    bool kernel_driver;      /* gets the driver linked into a monolithic kernel (AXL_SLOT_KDRIVER) */
 };
 
 /* One problem found: "line N: ..." (line 0: not tied to a line). */

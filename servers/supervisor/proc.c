@@ -338,7 +338,8 @@ static long grant_device_memory(struct proc *p, const struct mf_device *dev, uns
                 (*next)++;
             }
         } else if ((b->kind == PCI_BAR_MEM32 || b->kind == PCI_BAR_MEM64) && b->base) {
-            err = grant_mmio(p, info, next, w, dev->name, name, b->base, b->size, what);
+            uint64_t size = dev->bar_bytes && dev->bar_bytes < b->size ? dev->bar_bytes : b->size;
+            err = grant_mmio(p, info, next, w, dev->name, name, b->base, size, what);
         } else if (b->kind != PCI_BAR_UNUSED) {
             say("component '%s': device '%s': %s is not assigned an address: not granted",
                 p->name, dev->name, name);
@@ -419,6 +420,17 @@ static long grant(struct proc *p, const struct manifest *m, struct axl_procinfo 
             return err;
         }
         note_cap(info, AXL_PROC_CAP_ENDPOINT, *next, 0, 0, "endpoint:%s", peer->name);
+        (*next)++;
+    }
+    if (c->kernel_driver) {
+        /* The driver linked into a monolithic kernel (build/kernel-mono/): the root task's slot
+         * is empty in the normal kernel, and the copy then fails (INVALID_CAPABILITY). */
+        *what = "kernel-driver (only build/kernel-mono/ has one)";
+        err = axl_cnode_copy(p->cnode, *next, AXL_SLOT_CNODE, AXL_SLOT_KDRIVER, AXL_RIGHTS_ALL);
+        if (err != AXL_E_OK) {
+            return err;
+        }
+        note_cap(info, AXL_PROC_CAP_KDRIVER, *next, 0, 0, "kdriver");
         (*next)++;
     }
     return AXL_E_OK;

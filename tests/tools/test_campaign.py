@@ -159,6 +159,12 @@ class ClassifyTest(unittest.TestCase):
                          {"requests": 200, "ok": 200, "retried": 2,
                           "unknown": 0, "failed": 0, "lost": 0})
 
+    def test_a_result_line_glued_to_garbage_still_counts(self):
+        # A mutated component's output without a newline ends where the client's line begins.
+        line = "store: instance ??????" + result()
+        self.assertEqual(campaign.parse_result(line), campaign.parse_result(result()))
+        self.check("pass", [line], "recovered")
+
     def test_inject_lines(self):
         plan = campaign.Plan(0, "null-read", 3, 12345)
         lines = [INJECT,

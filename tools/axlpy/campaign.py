@@ -261,7 +261,9 @@ _RESTARTED = re.compile(_TAG + r"restarted '([^']*)' generation \d+")
 _SERVING = re.compile(_TAG + r"'([^']*)' generation \d+ serving:")
 _DOWNTIME = re.compile(r"\bdowntime (\d+) us\b")
 _GIVING_UP = re.compile(_TAG + r"giving up on '([^']*)'")
-_RESULT = re.compile(r"^\[[^\]\s]+\] result: ([a-z_]+ \d+(?: [a-z_]+ \d+)*)"
+# Searched, not matched at the start: a component printing garbage without a newline (a SWIFI
+# mutation can make one) leaves the client's result line glued to the end of it.
+_RESULT = re.compile(r"\[[^\]\s]+\] result: ([a-z_]+ \d+(?: [a-z_]+ \d+)*)"
                      r"\s*$")
 _RESULT_KEYS = ("unknown", "failed", "lost")
 _PANIC = re.compile(r"^(?:KERNEL|NESTED) PANIC\b")
@@ -284,7 +286,7 @@ class Facts:
 def parse_result(line):
     """{'requests': 200, 'ok': 198, ...} from a client's result line, or
     None (also for one without unknown, failed and lost)."""
-    m = _RESULT.match(line)
+    m = _RESULT.search(line)
     if not m:
         return None
     words = m.group(1).split()

@@ -31,7 +31,9 @@ def _quiet(env):
 
 def _kernel(env, name, sources, ldscript):
     """Links the kernel twice so it can carry its own symbol table (see ksyms.py)."""
-    objs = env.Object(sources)
+    # Sources, or objects already made (with their own flags) that are linked as they are.
+    objs = [o for src in env.Flatten(sources)
+            for o in ([src] if str(src).endswith(env.subst('$OBJSUFFIX')) else env.Object(src))]
     empty = env.Object(f'{name}.ksyms_empty.o', '#kernel/panic/ksyms_empty.S')
     lds = env.Command(f'{name}.ld', ldscript,
                       SCons.Action.Action('$CC -E -P -x c $_CPPINCFLAGS -o $TARGET $SOURCE',

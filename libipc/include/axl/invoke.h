@@ -163,6 +163,9 @@ long axl_iospace_fault(uint64_t iospace, struct axl_io_fault *f);
 long axl_iospace_set_notification(uint64_t iospace, uint64_t ntfn);
 /* *crc = the CRC-32 of len bytes of RAM at physical pa (one page at most): for DMA proofs. */
 long axl_iommu_checksum(uint64_t iommu_control, uint64_t pa, uint64_t len, uint32_t *crc);
+/* Arms the in-kernel driver (monolithic kernel only) to fault in ring 0 at the request after
+ * `after` more: kind is null-read, wild-read, divide-by-zero or invalid-opcode (axl/inject.h). */
+long axl_kdriver_inject(uint64_t kdriver, uint64_t kind, uint64_t after, uint64_t seed);
 /* Installs IO page table at the first level missing on iova's path; *level (may be NULL) gets it. */
 long axl_io_table_map(uint64_t table, uint64_t iospace, uint64_t iova, unsigned *level);
 long axl_io_table_unmap(uint64_t table);

@@ -66,6 +66,8 @@ enum axl_proc_cap_kind {
     AXL_PROC_CAP_ENDPOINT = 4, /* another component's service endpoint (name: its name) */
     AXL_PROC_CAP_IOSPACE = 5,  /* the IO space of a granted PCI function (name "pci:BB:DD.F
                                 * iospace"; first: bus, last: devfn); only with DMA remapping on */
+    AXL_PROC_CAP_KDRIVER = 6,  /* the driver linked into a monolithic kernel (name "kdriver";
+                                * manifest: kernel-driver = yes; build/kernel-mono/ only) */
 };
 
 struct axl_proc_cap {

@@ -407,6 +407,10 @@ static void test_supervisor_keys(void **state)
     assert_true(key_ok("may-read-pstore", "yes"));
     assert_true(c->may_read_pstore);
     assert_false(key_ok("may-read-pstore", "true"));
+    assert_false(c->kernel_driver);
+    assert_true(key_ok("kernel-driver", "yes"));
+    assert_true(c->kernel_driver);
+    assert_false(key_ok("kernel-driver", "1"));
 }
 
 static void test_module_and_args(void **state)
@@ -527,8 +531,17 @@ static void test_device_pci(void **state)
     assert_true(device_key_ok("pci", "00:1f.2  # AHCI"));
     assert_int_equal(m.devices[0].pci.dev, 0x1f);
 
+    assert_true(device_key_ok("bar-bytes", "4K"));
+    assert_int_equal(m.devices[0].bar_bytes, 4096);
+    assert_true(device_key_ok("bar-bytes", "64K"));
+    assert_int_equal(m.devices[0].bar_bytes, 65536);
+    assert_false(device_key_ok("bar-bytes", "100")); /* not whole pages */
+    assert_false(device_key_ok("bar-bytes", "0"));
+    assert_false(device_key_ok("bar-bytes", "6K"));
+
     assert_true(device_key_ok("ioports", "0x60"));
     assert_false(m.devices[0].has_pci); /* absent: no PCI function */
+    assert_int_equal(m.devices[0].bar_bytes, 0); /* absent: whole BARs */
 
     assert_false(device_key_ok("pci", "00:20.0"));
     expect_errors(1, "line 2: device 'd': bad pci '00:20.0' (BB:DD.F in hexadecimal: bus "

@@ -59,7 +59,9 @@
       "MR0 IO space, MR1 IO address: installed at the first level missing -> MR0 level (3: root)") \
     X(86, IO_TABLE_UNMAP, IO_PAGE_TABLE, "")                                                       \
     X(87, IO_PAGE_MAP, FRAME, "MR0 IO space, MR1 IO address, MR2 rights (READ, WRITE)")           \
-    X(88, IO_PAGE_UNMAP, FRAME, "")
+    X(88, IO_PAGE_UNMAP, FRAME, "")                                                                \
+    X(90, KDRIVER_INJECT, KDRIVER,                                                                 \
+      "MR0 fault kind (axl/inject.h), MR1 after N more requests, MR2 seed: the driver faults in ring 0")
 
 /* TCB_INFO states. */
 #define AXL_THREAD_STATES(X)                                                                       \

@@ -38,6 +38,7 @@ _Static_assert(sizeof(struct axl_ipc_buffer) == 1024, "IPC buffer size");
 #define AXL_SLOT_BOOTINFO 6       /* the frame holding struct axl_bootinfo */
 #define AXL_SLOT_IPC_BUFFER 7     /* the frame holding its IPC buffer */
 #define AXL_SLOT_IOMMU_CONTROL 8  /* issues IO spaces (works only with DMA remapping on) */
+#define AXL_SLOT_KDRIVER 9        /* the driver linked into a monolithic kernel; empty otherwise */
 #define AXL_SLOT_FIRST_FREE 16    /* module frames, then untyped, start here */
 
 #define AXL_ROOT_CNODE_RADIX 12      /* 4096 slots, guard 52 bits of 0: a cptr is a slot index */

@@ -36,7 +36,8 @@
     X(16, IOPORT, 0)                                                                               \
     X(17, IO_PAGE_TABLE, 12)                                                                       \
     X(18, IOMMU_CONTROL, 0)                                                                        \
-    X(19, IOSPACE, 0)
+    X(19, IOSPACE, 0)                                                                              \
+    X(20, KDRIVER, 0)
 
 #define AXL_CNODE_SLOT_BITS 6   /* one CNode slot takes 64 bytes */
 #define AXL_UNTYPED_MIN_BITS 4  /* smallest untyped region: 16 bytes */
