@@ -415,7 +415,9 @@ def deviation(measured, modelled):
 
 
 def _plural(n, word):
-    return f"{n} {word}" + ("" if n == 1 else "s")
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}" + ("es" if word.endswith(("sh", "s")) else "s")
 
 
 def analyse(lines, mode, lam, duration_s):
@@ -539,17 +541,17 @@ def analyse(lines, mode, lam, duration_s):
         start = max(tc, a.t0_ns)
         if end > start:
             a.clipped_down_s += (end - start) / 1e9
-    if a.cut_off > 1 or (a.cut_off == 1 and a.last_ns < a.t_end_ns):
+    if a.last_ns < a.t_end_ns:
+        a.problems.append(f"the run ended at guest time "
+                          f"{(a.last_ns - a.t0_ns) / 1e9:.3f} s of "
+                          f"{duration_s:g} s")
+    elif a.cut_off > 1:
         a.problems.append(f"{_plural(a.cut_off, 'crash')} before the end "
                           f"had no recovery")
     elif a.cut_off == 1:
         a.notes.append("the last crash was cut off by the end of the run; "
                        "its downtime up to the end is counted, it gives no "
                        "MTTR sample")
-    if a.last_ns < a.t_end_ns:
-        a.problems.append(f"the run ended at guest time "
-                          f"{(a.last_ns - a.t0_ns) / 1e9:.3f} s of "
-                          f"{duration_s:g} s")
 
     # Requests and latencies from the window lines up to T_end.
     for e in events:
