@@ -1280,6 +1280,7 @@ def plot_script(results, terminal, output):
         f"set xrange [{lo:g}:{hi:g}]",
         "set key bottom left box opaque",
         "set grid",
+        "set offsets 0, 0, 2, 0",        # room above 100 %
         "set samples 400",
     ]
     plots = []
