@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import AxlError, abi, display_path, qemu, runner
+from . import AxlError, abi, campaign, display_path, qemu, runner
 from . import scenario as scen
 
 BENCH_DIR = Path("tools/bench/ipc")     # the guest and its scenario.toml
@@ -300,6 +300,28 @@ def load_scenario(root, codes=None, iterations=None):
         module = dataclasses.replace(s.modules[0], args=f"iterations={iterations}")
         s = dataclasses.replace(s, modules=[module] + list(s.modules[1:]))
     return s
+
+
+def load_client_template(root, template_dir, manifest, client, codes,
+                         marker, error):
+    """The benchmark system in template_dir (its scenario.toml) as a
+    campaign Template whose marker line, in the module file manifest, is
+    in the [component client] section; error(message) is raised if not.
+    Used by `bench dma` and `bench availability`."""
+    d = Path(root) / template_dir
+    s = scen.load(d, codes)
+    section = None
+    for number, line in enumerate(
+            (d / manifest).read_text(encoding="utf-8").splitlines(), 1):
+        m = campaign._SECTION.match(line)
+        if m:
+            section = m.group(2) if m.group(1) == "component" else None
+        if line.strip() == marker:
+            if section != client:
+                break
+            return campaign.Template(s, d, manifest, number, client)
+    raise error(f"{display_path(d / manifest)}: no '{marker}' line in the "
+                f"[component {client}] section")
 
 
 def guest_argv(scenario, accel, kernel):

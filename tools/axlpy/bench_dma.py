@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import AxlError, bench, campaign, display_path, qemu, runner
-from . import scenario as scen
 
 TEMPLATE_DIR = Path("tools/bench/dma")   # scenario.toml, edu.manifest
 MANIFEST = "edu.manifest"                # holds campaign.MARKER
@@ -288,20 +287,8 @@ class _Args:
 def load_template(root, codes):
     """tools/bench/dma/ as a campaign Template: its marker line must be in
     the [component edubench] section of edu.manifest."""
-    d = Path(root) / TEMPLATE_DIR
-    s = scen.load(d, codes)
-    section = None
-    for number, line in enumerate(
-            (d / MANIFEST).read_text(encoding="utf-8").splitlines(), 1):
-        m = campaign._SECTION.match(line)
-        if m:
-            section = m.group(2) if m.group(1) == "component" else None
-        if line.strip() == campaign.MARKER:
-            if section != CLIENT:
-                break
-            return campaign.Template(s, d, MANIFEST, number, CLIENT)
-    raise BenchDmaError(f"{display_path(d / MANIFEST)}: no '{campaign.MARKER}'"
-                        f" line in the [component {CLIENT}] section")
+    return bench.load_client_template(root, TEMPLATE_DIR, MANIFEST, CLIENT,
+                                      codes, campaign.MARKER, BenchDmaError)
 
 
 def prepare(root, template, kernel, rounds, transfers, out_dir=None):

@@ -471,22 +471,23 @@ def prepare_image(root, template, kernel, campaign_dir):
     return str(kernel_copy.resolve())
 
 
-def substitute_marker(text, plan):
-    """text with its MARKER line replaced by the plan's inject line."""
+def substitute_marker(text, plan, marker=MARKER):
+    """text with its marker line (MARKER unless told) replaced by the
+    plan's inject line."""
     out, done = [], False
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
-        if body.strip() == MARKER and not done:
+        if body.strip() == marker and not done:
             indent = body[:len(body) - len(body.lstrip())]
             line = indent + plan.inject_line() + line[len(body):]
             done = True
         out.append(line)
     if not done:
-        raise CampaignError(f"no '{MARKER}' line to replace")
+        raise CampaignError(f"no '{marker}' line to replace")
     return "".join(out)
 
 
-def prepare_run(root, template, plan, run_dir, image_dir):
+def prepare_run(root, template, plan, run_dir, image_dir, marker=MARKER):
     """Make run_dir a bootable copy of the template with the plan's fault
     armed; returns the Scenario to boot.
 
@@ -500,7 +501,8 @@ def prepare_run(root, template, plan, run_dir, image_dir):
     shutil.copytree(template.dir, run_dir, symlinks=True)
     manifest = run_dir / template.manifest
     manifest.write_text(substitute_marker(
-        manifest.read_text(encoding="utf-8"), plan), encoding="utf-8")
+        manifest.read_text(encoding="utf-8"), plan, marker),
+        encoding="utf-8")
     for p in template.programs:
         link = run_dir / f"{p}.elf"
         link.unlink(missing_ok=True)

@@ -43,6 +43,7 @@ class RunOptions:
                                          # scenario's `reboots`, FOREVER
     keep_pstore: bool = False    # boot with the store of the last run
     dump: bool = False           # memory dump at each panic (build/crash/)
+    extra_qemu: tuple = ()       # appended to QEMU's command line as is
 
     def allowed_reboots(self, scenario):
         if self.reboots is None:
@@ -398,6 +399,7 @@ def run(scenario, codes, options, logs=Logs(), echo=None, supervisor=None,
                          extra_append=options.extra_append,
                          qmp_socket=sock, gdb_port=options.gdb_port,
                          reboot=flow.allowed > 0)
+        args += list(options.extra_qemu)
         serial_log, stderr = _open_logs(stack, logs, args)
         capture = SerialCapture(echo=echo, log=serial_log)
         proc = supervisor.start(args, cwd=root,
