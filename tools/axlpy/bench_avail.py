@@ -290,14 +290,8 @@ def parse_line(line, number=0):
         return Event("price-done", {}, number)
     if kind not in _REQUIRED:
         return None
-    fields = {}
-    for word in rest.split():
-        key, sep, value = word.partition("=")
-        if not sep or not key or not value:
-            raise ValueError(f"{word!r} is not key=value")
-        if key in fields:
-            raise ValueError(f"{key!r} given twice")
-        fields[key] = _value(key, value)
+    fields = {key: _value(key, value)
+              for key, value in bench.parse_fields(rest).items()}
     for key in _REQUIRED[kind]:
         if key not in fields:
             raise ValueError(f"no {key}=")
