@@ -816,29 +816,19 @@ class CliTest(unittest.TestCase):
             self.assertEqual(cm.exception.code, 2)
 
 
-class CommandTest(unittest.TestCase):
+class CommandTest(fake_repo.CommandCase):
     """`axl bench availability` end to end, with the boot faked."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cli = load_cli()
+    BOOT_MODULE = ba
 
-    def setUp(self):
-        self.repo = FakeRepo()
-        self.root = self.repo.root
-        self.env = mock.patch.dict(os.environ)
-        self.env.start()
-        os.environ.pop("AXL_KERNEL", None)
-        self.built, self.checked = [], []
-        self.patches = [
-            mock.patch.object(self.cli, "ROOT", self.root),
-            mock.patch.object(self.cli, "check_tools", self.checked.append),
-            mock.patch.object(self.cli, "build", self.built.append),
+    def make_repo(self):
+        return FakeRepo()
+
+    def extra_patches(self):
+        return [
             mock.patch.object(bench, "qemu_version", lambda: "fake"),
             mock.patch.object(ba, "write_plots", self.fake_plots),
         ]
-        for p in self.patches:
-            p.start()
 
     def fake_plots(self, results, stem):
         made = [Path(stem).with_suffix(s) for s in (".png", ".svg")]
@@ -847,23 +837,9 @@ class CommandTest(unittest.TestCase):
             p.write_text("plot")
         return made, None
 
-    def tearDown(self):
-        for p in reversed(self.patches):
-            p.stop()
-        self.env.stop()
-        self.repo.cleanup()
-
     def axl(self, *argv, scripts=None):
         fake = FakeBoot(scripts or smoke_scripts())
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.object(ba, "boot", fake), \
-                contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            try:
-                status = self.cli.main(list(argv))
-            except SystemExit as e:
-                status = e.code
-        return status, out.getvalue(), err.getvalue(), fake
+        return self.run_axl(fake, argv)
 
     def test_end_to_end(self):
         path = self.root / "res" / "a.json"

@@ -9,8 +9,6 @@ Run from the repository root:
     python3 -m unittest discover -s tests/tools -t .
 """
 
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -416,46 +414,22 @@ class CliTest(unittest.TestCase):
                 self.parse("bench", "dma", *argv)
 
 
-class CommandTest(unittest.TestCase):
+class CommandTest(fake_repo.CommandCase):
     """`axl bench dma` end to end, with the boot faked."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.cli = load_cli()
+    BOOT_MODULE = bd
 
-    def setUp(self):
-        self.repo = FakeRepo()
-        self.root = self.repo.root
-        self.env = mock.patch.dict(os.environ)
-        self.env.start()
-        os.environ.pop("AXL_KERNEL", None)
-        self.built, self.checked = [], []
-        self.patches = [
-            mock.patch.object(self.cli, "ROOT", self.root),
-            mock.patch.object(self.cli, "check_tools", self.checked.append),
-            mock.patch.object(self.cli, "build", self.built.append),
+    def make_repo(self):
+        return FakeRepo()
+
+    def extra_patches(self):
+        return [
             mock.patch.object(bench, "qemu_version", lambda: "fake"),
         ]
-        for p in self.patches:
-            p.start()
-
-    def tearDown(self):
-        for p in reversed(self.patches):
-            p.stop()
-        self.env.stop()
-        self.repo.cleanup()
 
     def axl(self, *argv, outputs=()):
         fake = FakeBoot(outputs)
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.object(bd, "boot", fake), \
-                contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            try:
-                status = self.cli.main(list(argv))
-            except SystemExit as e:
-                status = e.code
-        return status, out.getvalue(), err.getvalue(), fake
+        return self.run_axl(fake, argv)
 
     def test_end_to_end(self):
         path = self.root / "out" / "d.json"

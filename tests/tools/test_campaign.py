@@ -9,7 +9,6 @@ Run from the repository root:
 """
 
 import argparse
-import contextlib
 import io
 import json
 import os
@@ -29,7 +28,6 @@ sys.path.insert(0, str(ROOT / "tools"))
 from tests.tools import fake_repo  # noqa: E402
 from axlpy import AxlError, abi, campaign, qemu, runner  # noqa: E402
 
-from tests.tools.test_axl import load_cli                # noqa: E402
 
 
 def sup(text):
@@ -809,43 +807,16 @@ class FakeBoot:
                                 status=None, elapsed=2.0, serial=lines)
 
 
-class CommandTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.cli = load_cli()
+class CommandTest(fake_repo.CommandCase):
 
-    def setUp(self):
-        self.repo = FakeRepo()
-        self.root = self.repo.root
-        self.env = mock.patch.dict(os.environ)
-        self.env.start()
-        os.environ.pop("AXL_KERNEL", None)
-        self.built = []
-        self.patches = [
-            mock.patch.object(self.cli, "ROOT", self.root),
-            mock.patch.object(self.cli, "check_tools", lambda accel: None),
-            mock.patch.object(self.cli, "build", self.built.append),
-        ]
-        for p in self.patches:
-            p.start()
+    BOOT_MODULE = campaign
 
-    def tearDown(self):
-        for p in reversed(self.patches):
-            p.stop()
-        self.env.stop()
-        self.repo.cleanup()
+    def make_repo(self):
+        return FakeRepo()
 
     def axl(self, *argv, fake=None):
         fake = fake or FakeBoot(self, self.root)
-        out, err = io.StringIO(), io.StringIO()
-        with mock.patch.object(campaign, "boot", fake), \
-                contextlib.redirect_stdout(out), \
-                contextlib.redirect_stderr(err):
-            try:
-                status = self.cli.main(list(argv))
-            except SystemExit as e:
-                status = e.code
-        return status, out.getvalue(), err.getvalue(), fake
+        return self.run_axl(fake, argv)
 
     def start(self, *extra, faults="all", runs="12", seed="5", fake=None):
         return self.axl("campaign", "--driver", "store", "--faults", faults,
