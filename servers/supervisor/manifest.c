@@ -350,15 +350,17 @@ enum section {
     SEC_SKIP,      /* after a header that started nothing: its lines are ignored */
     SEC_DEVICE,    /* in a [device], p->dev */
     SEC_COMPONENT, /* in a [component], p->comp */
+    SEC_DOMAIN,    /* in a [domain], p->dom */
 };
 
-#define MAX_KEYS 20 /* keys of either section kind */
+#define MAX_KEYS 24 /* keys of any section kind */
 
 struct parser {
     struct manifest *m;
     enum section sec;
     struct mf_device *dev;
     struct mf_component *comp;
+    struct mf_domain *dom;
     unsigned key_line[MAX_KEYS]; /* where each key of this section was given (0: not yet) */
 };
 
@@ -375,6 +377,10 @@ static void section_error(struct parser *p, unsigned line, const char *fmt, ...)
     case SEC_DEVICE:
         p->dev->valid = false;
         verror(p->m, line, "device", p->dev->name, p->dev->reason, fmt, ap);
+        break;
+    case SEC_DOMAIN:
+        p->dom->valid = false;
+        verror(p->m, line, "domain", p->dom->name, p->dom->reason, fmt, ap);
         break;
     case SEC_NONE:
         verror(p->m, line, NULL, NULL, NULL, fmt, ap);
@@ -828,6 +834,53 @@ static void comp_may_inject(struct parser *p, unsigned line, const char *val)
     }
 }
 
+/* domain = name: resolved at the end, like endpoints. */
+static void comp_domain(struct parser *p, unsigned line, const char *val)
+{
+    if (!valid_name(val)) {
+        bad_value(p, line, "domain", val, "a-z, 0-9 and '-'; 1 to 23 characters");
+        return;
+    }
+    copy_name(p->comp->domain.name, val);
+    p->comp->domain_line = line;
+}
+
+/* may-spawn = module, ...: boot module names, matched by manifest_check_modules. */
+static void comp_may_spawn(struct parser *p, unsigned line, const char *val)
+{
+    const char *s = val;
+    char item[MF_LINE_MAX + 1];
+    unsigned n = 0;
+
+    while (next_item(&s, item)) {
+        if (!valid_name_with(item, is_module_char)) {
+            section_error(p, line, "bad module '%t' in may-spawn (A-Z, a-z, 0-9, '.', '_' and "
+                          "'-'; 1 to 23 characters)", item);
+            return;
+        }
+        for (unsigned i = 0; i < n; i++) {
+            if (strcmp(p->comp->spawn[i], item) == 0) {
+                section_error(p, line, "'%t' listed twice in may-spawn", item);
+                return;
+            }
+        }
+        if (n == MF_MAX_SPAWN) {
+            section_error(p, line, "too many may-spawn (at most %u)", MF_MAX_SPAWN);
+            return;
+        }
+        copy_name(p->comp->spawn[n++], item);
+    }
+    p->comp->nspawn = n;
+    p->comp->spawn_line = line;
+}
+
+static void comp_may_kill(struct parser *p, unsigned line, const char *val)
+{
+    if (!parse_yes_no(val, &p->comp->may_kill)) {
+        bad_value(p, line, "may-kill", val, "yes or no");
+    }
+}
+
 static const struct key component_keys[] = {
     {"module", comp_module},
     {"priority", comp_priority},
@@ -847,6 +900,45 @@ static const struct key component_keys[] = {
     {"may-inject", comp_may_inject},
     {"may-read-pstore", comp_may_read_pstore},
     {"kernel-driver", comp_kernel_driver},
+    {"domain", comp_domain},
+    {"may-spawn", comp_may_spawn},
+    {"may-kill", comp_may_kill},
+};
+
+/* ---------------------------------------------------------------------------
+ * [domain name]
+ */
+
+static void domain_memory(struct parser *p, unsigned line, const char *val)
+{
+    const char *s = val;
+    uint64_t v, rounded = 1;
+
+    if (!scan_size(&s, &v) || *s || v < MF_DOMAIN_MEMORY_MIN || v > MF_DOMAIN_MEMORY_MAX) {
+        bad_value(p, line, "memory", val, "64K..64M: bytes, or a number with suffix K or M");
+        return;
+    }
+    while (rounded < v) {
+        rounded <<= 1; /* the domain is one untyped object: a power of two */
+    }
+    p->dom->memory_requested = v;
+    p->dom->memory = rounded;
+}
+
+static void domain_max_procs(struct parser *p, unsigned line, const char *val)
+{
+    uint64_t v;
+
+    if (!parse_number(val, &v) || v < 1 || v > MF_DOMAIN_PROCS_MAX) {
+        bad_value(p, line, "max-procs", val, "1..32");
+        return;
+    }
+    p->dom->max_procs = (unsigned)v;
+}
+
+static const struct key domain_keys[] = {
+    {"memory", domain_memory},
+    {"max-procs", domain_max_procs},
 };
 
 _Static_assert(sizeof(component_keys) / sizeof(component_keys[0]) <= MAX_KEYS, "key_line");
@@ -866,7 +958,8 @@ static void section_header(struct parser *p, unsigned line, char *s)
         close++;
     }
     if (!*close || (*skip_space(close + 1) && *skip_space(close + 1) != '#')) {
-        error_at(m, line, "bad section header (expected [device name] or [component name])");
+        error_at(m, line, "bad section header (expected [device name], [component name] or "
+                 "[domain name])");
         return;
     }
     *close = 0;
@@ -880,35 +973,51 @@ static void section_header(struct parser *p, unsigned line, char *s)
     for (s = name; *s && !is_space(*s); s++) {
     }
     if (!*kind || !*name || *skip_space(s)) {
-        error_at(m, line, "bad section header (expected [device name] or [component name])");
+        error_at(m, line, "bad section header (expected [device name], [component name] or "
+                 "[domain name])");
         return;
     }
     *s = 0;
 
-    bool device = strcmp(kind, "device") == 0;
-    if (!device && strcmp(kind, "component") != 0) {
-        error_at(m, line, "unknown section kind '%t' (device or component)", kind);
+    bool device = strcmp(kind, "device") == 0, domain = strcmp(kind, "domain") == 0;
+    if (!device && !domain && strcmp(kind, "component") != 0) {
+        error_at(m, line, "unknown section kind '%t' (device, component or domain)", kind);
         return;
     }
     if (!valid_name(name)) {
         error_at(m, line, "bad %s name '%t' (a-z, 0-9 and '-'; 1 to 23 characters)", kind, name);
         return;
     }
-    unsigned count = device ? m->ndevices : m->ncomponents;
+    unsigned count = device ? m->ndevices : domain ? m->ndomains : m->ncomponents;
     for (unsigned i = 0; i < count; i++) {
-        const char *other = device ? m->devices[i].name : m->components[i].name;
-        unsigned at = device ? m->devices[i].line : m->components[i].line;
+        const char *other = device ? m->devices[i].name
+                            : domain ? m->domains[i].name
+                                     : m->components[i].name;
+        unsigned at = device ? m->devices[i].line : domain ? m->domains[i].line
+                                                           : m->components[i].line;
         if (strcmp(other, name) == 0) {
             error_at(m, line, "duplicate %s '%t' (first at line %u)", kind, name, at);
             return;
         }
     }
-    if (count == (device ? MF_MAX_DEVICES : MF_MAX_COMPONENTS)) {
+    unsigned limit = device ? MF_MAX_DEVICES : domain ? MF_MAX_DOMAINS : MF_MAX_COMPONENTS;
+    if (count == limit) {
         error_at(m, line, "too many %ss (at most %u): '%t' ignored", kind, count, name);
         return;
     }
 
     memset(p->key_line, 0, sizeof(p->key_line));
+    if (domain) {
+        struct mf_domain *d = &m->domains[m->ndomains++];
+        copy_name(d->name, name);
+        d->line = line;
+        d->valid = true;
+        d->memory = 0; /* required */
+        d->max_procs = MF_DEFAULT_MAX_PROCS;
+        p->dom = d;
+        p->sec = SEC_DOMAIN;
+        return;
+    }
     if (device) {
         struct mf_device *d = &m->devices[m->ndevices++];
         copy_name(d->name, name);
@@ -930,6 +1039,7 @@ static void section_header(struct parser *p, unsigned line, char *s)
     c->restart = MF_RESTART;
     c->max_restarts = MF_DEFAULT_MAX_RESTARTS;
     c->restart_window_ms = MF_DEFAULT_RESTART_WINDOW_MS;
+    c->domain.index = MF_NONE;
     p->comp = c;
     p->sec = SEC_COMPONENT;
 }
@@ -1003,9 +1113,12 @@ static void assignment(struct parser *p, unsigned line, char *s)
         return;
     }
 
-    const struct key *keys = p->sec == SEC_DEVICE ? device_keys : component_keys;
-    size_t nkeys = p->sec == SEC_DEVICE ? sizeof(device_keys) / sizeof(device_keys[0])
-                                        : sizeof(component_keys) / sizeof(component_keys[0]);
+    const struct key *keys = p->sec == SEC_DEVICE   ? device_keys
+                             : p->sec == SEC_DOMAIN ? domain_keys
+                                                    : component_keys;
+    size_t nkeys = p->sec == SEC_DEVICE   ? sizeof(device_keys) / sizeof(device_keys[0])
+                   : p->sec == SEC_DOMAIN ? sizeof(domain_keys) / sizeof(domain_keys[0])
+                                          : sizeof(component_keys) / sizeof(component_keys[0]);
     for (size_t i = 0; i < nkeys; i++) {
         if (strcmp(key, keys[i].name) != 0) {
             continue;
@@ -1087,6 +1200,66 @@ static unsigned find_device(const struct manifest *m, const char *name)
     return MF_NONE;
 }
 
+static void reject_domain(struct manifest *m, struct mf_domain *d, unsigned line,
+                          const char *fmt, ...)
+{
+    va_list ap;
+    d->valid = false;
+    va_start(ap, fmt);
+    verror(m, line, "domain", d->name, d->reason, fmt, ap);
+    va_end(ap);
+}
+
+static unsigned find_domain(const struct manifest *m, const char *name)
+{
+    for (unsigned i = 0; i < m->ndomains; i++) {
+        if (strcmp(m->domains[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return MF_NONE;
+}
+
+/*
+ * Domains: one without memory is rejected; a component naming an unknown or
+ * rejected domain is rejected; so is one that would put more components in a
+ * domain than its max-procs (the later ones), and one with may-spawn but no
+ * domain (a private domain holds one process).
+ */
+static void resolve_domains(struct manifest *m)
+{
+    unsigned members[MF_MAX_DOMAINS] = {0};
+
+    for (unsigned i = 0; i < m->ndomains; i++) {
+        struct mf_domain *d = &m->domains[i];
+        if (d->valid && d->memory == 0) {
+            reject_domain(m, d, d->line, "no memory (memory = SIZE is required)");
+        }
+    }
+    for (unsigned i = 0; i < m->ncomponents; i++) {
+        struct mf_component *c = &m->components[i];
+        if (!c->domain.name[0]) {
+            if (c->nspawn && c->valid) {
+                reject_component(m, c, c->spawn_line,
+                                 "may-spawn needs a domain (domain = name): a private domain "
+                                 "holds one process");
+            }
+            continue;
+        }
+        unsigned d = find_domain(m, c->domain.name);
+        c->domain.index = (uint8_t)d;
+        if (d == MF_NONE) {
+            reject_component(m, c, c->domain_line, "no domain '%s'", c->domain.name);
+        } else if (!m->domains[d].valid) {
+            reject_component(m, c, c->domain_line, "domain '%s' was rejected", c->domain.name);
+        } else if (c->valid && ++members[d] > m->domains[d].max_procs) {
+            reject_component(m, c, c->domain_line,
+                             "domain '%s' is full: it holds at most %u processes (max-procs)",
+                             c->domain.name, m->domains[d].max_procs);
+        }
+    }
+}
+
 static unsigned find_component(const struct manifest *m, const char *name)
 {
     for (unsigned i = 0; i < m->ncomponents; i++) {
@@ -1153,6 +1326,7 @@ static void resolve(struct manifest *m)
             }
         }
     }
+    resolve_domains(m);
     reject_callers_of_rejected(m);
 }
 
@@ -1227,6 +1401,20 @@ unsigned manifest_check_modules(struct manifest *m, const char *const *names, si
         }
         if (c->module_index < 0 && c->valid) {
             reject_component(m, c, c->module_line, "no boot module '%s'", c->module);
+        }
+        for (unsigned k = 0; k < c->nspawn; k++) {
+            c->spawn_index[k] = -1;
+            for (int pass = 0; pass < 2 && c->spawn_index[k] < 0; pass++) {
+                for (size_t j = 0; j < n && c->spawn_index[k] < 0; j++) {
+                    if (names[j] && module_matches(c->spawn[k], names[j], pass == 0)) {
+                        c->spawn_index[k] = (int)j;
+                    }
+                }
+            }
+            if (c->spawn_index[k] < 0 && c->valid) {
+                reject_component(m, c, c->spawn_line, "no boot module '%s' (in may-spawn)",
+                                 c->spawn[k]);
+            }
         }
     }
     reject_callers_of_rejected(m);

@@ -35,6 +35,8 @@
 /* Limits (docs/manifest.md#limits). */
 #define MF_MAX_DEVICES 16
 #define MF_MAX_COMPONENTS 16
+#define MF_MAX_DOMAINS 8           /* [domain name] sections */
+#define MF_MAX_SPAWN 4             /* may-spawn = ...: module names */
 #define MF_MAX_RANGES 4            /* of each kind (ioports, irqs, mmio) per device */
 #define MF_MAX_COMPONENT_DEVICES 8 /* devices = ... */
 #define MF_MAX_ENDPOINTS 8         /* endpoints = ... */
@@ -64,6 +66,12 @@
 #define MF_DURATION_MAX_MS 3600000u /* restart-window and heartbeat: at most one hour */
 #define MF_PERSIST_MAX (256u * 1024) /* persist = ...: memory kept across restarts */
 #define MF_INJECT_NAME_MAX 23              /* characters of a fault kind's name */
+
+/* Bounds of the domain keys (docs/resources.md). */
+#define MF_DOMAIN_MEMORY_MIN (64u * 1024)
+#define MF_DOMAIN_MEMORY_MAX (64u * 1024 * 1024)
+#define MF_DOMAIN_PROCS_MAX 32 /* max-procs = 1..32 */
+#define MF_DEFAULT_MAX_PROCS 8
 
 /* What the supervisor does when a component exits or fails (restart = ...). */
 enum mf_restart_policy {
@@ -102,6 +110,22 @@ struct mf_device {
     bool has_pci;       /* pci = ...: the supervisor grants the function's config page and BARs */
     struct mf_pci pci;  /* valid when has_pci */
     uint64_t bar_bytes; /* bar-bytes = ...: grant only this much of each memory BAR (0: all) */
+};
+
+/*
+ * A [domain name] section: a resource domain (docs/resources.md). Every
+ * process of the components placed in it (domain = name), and every process
+ * they spawn, is built from its memory, and at most max_procs of them live at
+ * once. A component without a domain key has a private domain of its own.
+ */
+struct mf_domain {
+    char name[MF_NAME_MAX + 1];
+    unsigned line;           /* of its section header */
+    bool valid;              /* false: rejected, see reason (its components are rejected too) */
+    char reason[MF_MSG_MAX]; /* the first error that rejected it ("" when valid) */
+    uint64_t memory;         /* bytes: memory_requested rounded up to 2^n */
+    uint64_t memory_requested;
+    unsigned max_procs;      /* processes alive at once: 1..MF_DOMAIN_PROCS_MAX */
 };
 
 /* A name in a devices or endpoints list, and what it resolved to. */
@@ -150,6 +174,15 @@ struct mf_component {
     bool may_inject;         /* may ask the supervisor to inject faults into others (SUP_INJECT) */
     bool may_read_pstore;    /* may read the crash records of earlier boots (SUP_PSTORE_*) */
     bool kernel_driver;      /* gets the driver linked into a monolithic kernel (AXL_SLOT_KDRIVER) */
+
+    /* Resource domains (docs/resources.md). */
+    struct mf_ref domain; /* domain = name: index into manifest.domains; MF_NONE: a private one */
+    unsigned domain_line;
+    char spawn[MF_MAX_SPAWN][MF_NAME_MAX + 1]; /* may-spawn = ...: boot modules it may start */
+    int spawn_index[MF_MAX_SPAWN];             /* set by manifest_check_modules */
+    unsigned nspawn;
+    unsigned spawn_line;
+    bool may_kill; /* may kill a whole domain (SUP_DOMAIN_KILL) and read any domain's usage */
 };
 
 /* One problem found: "line N: ..." (line 0: not tied to a line). */
@@ -163,6 +196,8 @@ struct manifest {
     unsigned ndevices;
     struct mf_component components[MF_MAX_COMPONENTS]; /* in file order, rejected ones included */
     unsigned ncomponents;
+    struct mf_domain domains[MF_MAX_DOMAINS]; /* in file order, rejected ones included */
+    unsigned ndomains;
     struct mf_error errors[MF_MAX_ERRORS]; /* in the order found */
     unsigned nerrors;
     unsigned errors_dropped; /* errors past MF_MAX_ERRORS: counted, not kept */

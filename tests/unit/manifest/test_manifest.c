@@ -78,6 +78,23 @@ static void check_invariants(void)
             assert_true(c->endpoints[j].index < m.ncomponents && c->endpoints[j].index != i);
             assert_true(m.components[c->endpoints[j].index].valid);
         }
+        assert_true(c->nspawn <= MF_MAX_SPAWN);
+        if (c->domain.index != MF_NONE) {
+            assert_true(c->domain.index < m.ndomains && m.domains[c->domain.index].valid);
+        } else {
+            assert_int_equal(c->domain.name[0], 0);
+            assert_int_equal(c->nspawn, 0); /* a private domain holds one process */
+        }
+    }
+    assert_true(m.ndomains <= MF_MAX_DOMAINS);
+    for (unsigned i = 0; i < m.ndomains; i++) {
+        const struct mf_domain *d = &m.domains[i];
+        assert_int_equal(d->valid, d->reason[0] == 0);
+        if (d->valid) {
+            assert_true(d->memory >= MF_DOMAIN_MEMORY_MIN && d->memory <= MF_DOMAIN_MEMORY_MAX);
+            assert_true((d->memory & (d->memory - 1)) == 0 && d->memory >= d->memory_requested);
+            assert_true(d->max_procs >= 1 && d->max_procs <= MF_DOMAIN_PROCS_MAX);
+        }
     }
 }
 
@@ -780,11 +797,15 @@ static void test_outside_section_and_headers(void **state)
                            "priority = 9\n"),                    /* 12 */
                      1);
     expect_errors(9, "line 1: key 'priority' outside any section", "line 2: expected 'key = value'",
-                  "line 3: bad section header (expected [device name] or [component name])",
-                  "line 4: bad section header (expected [device name] or [component name])",
-                  "line 5: bad section header (expected [device name] or [component name])",
-                  "line 6: bad section header (expected [device name] or [component name])",
-                  "line 7: unknown section kind 'driver' (device or component)",
+                  "line 3: bad section header (expected [device name], [component name] or "
+                  "[domain name])",
+                  "line 4: bad section header (expected [device name], [component name] or "
+                  "[domain name])",
+                  "line 5: bad section header (expected [device name], [component name] or "
+                  "[domain name])",
+                  "line 6: bad section header (expected [device name], [component name] or "
+                  "[domain name])",
+                  "line 7: unknown section kind 'driver' (device, component or domain)",
                   "line 9: bad component name 'Uart' (a-z, 0-9 and '-'; 1 to 23 characters)",
                   "line 10: bad device name 'abcdefghijklmnopqrstuvwx' (a-z, 0-9 and '-'; 1 to "
                   "23 characters)");
@@ -834,7 +855,8 @@ static void test_truncated_everywhere(void **state)
                   "rejected component)");
     cut = (size_t)(strstr(EXAMPLE, "[component console]") - EXAMPLE) + strlen("[compo");
     assert_int_equal(parse_n(EXAMPLE, cut), 0);
-    expect_errors(2, "line 22: bad section header (expected [device name] or [component name])",
+    expect_errors(2, "line 22: bad section header (expected [device name], [component name] or "
+                  "[domain name])",
                   "line 13: component 'uart': no component 'console' (endpoint to an unknown "
                   "component)");
 }
@@ -1003,6 +1025,90 @@ static void test_garbage_bytes(void **state)
     }
 }
 
+/* [domain name] sections, and the component keys domain, may-spawn and may-kill. */
+static void test_domains(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[domain bomb]\n"            /* 1 */
+                           "memory = 3M\n"              /* 2 */
+                           "max-procs = 6\n"            /* 3 */
+                           "[component a]\n"            /* 4 */
+                           "domain = bomb\n"            /* 5 */
+                           "may-spawn = a, helper.elf\n" /* 6 */
+                           "[component b]\n"            /* 7 */
+                           "may-kill = yes\n"),         /* 8 */
+                     2);
+    expect_errors(0);
+    assert_int_equal(m.ndomains, 1);
+    assert_true(m.domains[0].valid);
+    assert_int_equal(m.domains[0].memory_requested, 3u << 20);
+    assert_int_equal(m.domains[0].memory, 4u << 20);
+    assert_int_equal(m.domains[0].max_procs, 6);
+    assert_int_equal(comp("a")->domain.index, 0);
+    assert_int_equal(comp("a")->nspawn, 2);
+    assert_string_equal(comp("a")->spawn[1], "helper.elf");
+    assert_int_equal(comp("b")->domain.index, MF_NONE);
+    assert_true(comp("b")->may_kill);
+    assert_false(comp("a")->may_kill);
+
+    const char *mods[] = {"a.elf", "b.elf", "helper.elf"};
+    assert_int_equal(manifest_check_modules(&m, mods, 3), 2);
+    assert_int_equal(comp("a")->spawn_index[0], 0);
+    assert_int_equal(comp("a")->spawn_index[1], 2);
+    const char *fewer[] = {"a.elf", "b.elf"};
+    parse("[domain d]\nmemory = 1M\n[component a]\ndomain = d\nmay-spawn = a, gone\n");
+    assert_int_equal(manifest_check_modules(&m, fewer, 2), 0);
+    expect_errors(1, "line 5: component 'a': no boot module 'gone' (in may-spawn)");
+
+    /* The default max-procs; bad values; memory is required. */
+    parse("[domain d]\nmemory = 64K\n");
+    assert_int_equal(m.domains[0].max_procs, MF_DEFAULT_MAX_PROCS);
+    parse("[domain d]\nmemory = 32K\nmax-procs = 33\ncolour = red\n");
+    expect_errors(3, "line 2: domain 'd': bad memory '32K' (64K..64M: bytes, or a number with "
+                     "suffix K or M)",
+                  "line 3: domain 'd': bad max-procs '33' (1..32)",
+                  "line 4: domain 'd': unknown key 'colour'");
+    assert_false(m.domains[0].valid);
+    parse("[domain d]\nmax-procs = 2\n[component c]\ndomain = d\n");
+    expect_errors(2, "line 1: domain 'd': no memory (memory = SIZE is required)",
+                  "line 4: component 'c': domain 'd' was rejected");
+    assert_false(comp("c")->valid);
+
+    /* References: unknown domain, a full one, may-spawn without a domain, bad names. */
+    parse("[domain d]\nmemory = 1M\nmax-procs = 1\n"   /* 1..3 */
+          "[component a]\ndomain = d\n"               /* 4, 5 */
+          "[component b]\ndomain = d\n"               /* 6, 7 */
+          "[component c]\ndomain = nope\n"            /* 8, 9 */
+          "[component e]\nmay-spawn = e\n"            /* 10, 11 */
+          "[component f]\ndomain = D\nmay-spawn = a, a\nmay-kill = maybe\n"); /* 12..15 */
+    expect_errors(6, "line 13: component 'f': bad domain 'D' (a-z, 0-9 and '-'; 1 to 23 characters)",
+                  "line 14: component 'f': 'a' listed twice in may-spawn",
+                  "line 15: component 'f': bad may-kill 'maybe' (yes or no)",
+                  "line 7: component 'b': domain 'd' is full: it holds at most 1 processes "
+                  "(max-procs)",
+                  "line 9: component 'c': no domain 'nope'",
+                  "line 11: component 'e': may-spawn needs a domain (domain = name): a private "
+                  "domain holds one process");
+    assert_true(comp("a")->valid);
+    assert_false(comp("b")->valid);
+    assert_false(key_ok("may-spawn", "a, b, c, d, e"));
+    expect_errors(1, "line 2: component 'c': too many may-spawn (at most 4)");
+    assert_false(key_ok("may-spawn", "a/b"));
+
+    /* Duplicates and the limit on domains. */
+    parse("[domain d]\nmemory = 1M\n[domain d]\nmemory = 1M\n");
+    expect_errors(1, "line 3: duplicate domain 'd' (first at line 1)");
+    char text[1024] = "";
+    for (unsigned i = 0; i <= MF_MAX_DOMAINS; i++) {
+        char one[64];
+        snprintf(one, sizeof(one), "[domain d%u]\nmemory = 64K\n", i);
+        strcat(text, one);
+    }
+    parse(text);
+    assert_int_equal(m.ndomains, MF_MAX_DOMAINS);
+    expect_errors(1, "line 17: too many domains (at most 8): 'd8' ignored");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1026,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_device_and_endpoint_lists),
         cmocka_unit_test(test_endpoint_errors),
         cmocka_unit_test(test_missing_module),
+        cmocka_unit_test(test_domains),
         cmocka_unit_test(test_module_matching),
         cmocka_unit_test(test_outside_section_and_headers),
         cmocka_unit_test(test_comments_and_crlf),
