@@ -9,7 +9,8 @@
  * machine itself). There are no signals between processes: a signal sent
  * to oneself ends the process with status 128 + the signal, which is how
  * abort() (and so a failed assert) ends; kill of another process, fork,
- * execve and wait are ENOSYS.
+ * execve and wait are ENOSYS. A process starts another with axl_spawn_process
+ * (a boot module its manifest allows), charged to its resource domain.
  */
 #include "axlc.h"
 
@@ -17,10 +18,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <axl/domain.h>
 #include <axl/invoke.h>
 #include <axl/print.h>
 #include <axl/proc.h>
 #include <axl/protocols.h>
+#include <axl/rpc.h>
 #include <axl/sys.h>
 
 void _exit(int status)
@@ -68,4 +71,25 @@ pid_t wait(int *status)
 {
     (void)status;
     return axlc_fail(ENOSYS);
+}
+
+int axl_spawn_process(const char *module, const char *args)
+{
+    uint64_t pid = 0;
+    long err = axl_procinfo ? axl_spawn(module, args, &pid) : AXL_S_DENIED;
+
+    switch (err) {
+    case AXL_E_OK:
+        return pid <= INT32_MAX ? (int)pid : axlc_fail(EOVERFLOW);
+    case AXL_S_LIMIT:
+        return axlc_fail(EAGAIN); /* its domain's process limit, as fork's RLIMIT_NPROC */
+    case AXL_E_NOT_ENOUGH_MEMORY:
+        return axlc_fail(ENOMEM); /* its domain's memory */
+    case AXL_S_DENIED:
+        return axlc_fail(EPERM); /* not in its may-spawn list */
+    case AXL_E_RANGE:
+        return axlc_fail(E2BIG); /* module name or args too long */
+    default:
+        return axlc_fail(EIO);
+    }
 }

@@ -15,7 +15,7 @@
 
 #include <axl/print.h>
 
-#define CONSOLE_LINE_MAX 200 /* bytes of a client's line; a longer one is cut */
+#define CONSOLE_LINE_MAX 512 /* bytes of a client's line; a longer one is cut */
 #define CONSOLE_CLIENTS 128  /* clients with a tag and a line at once; least recently used goes */
 #define CONSOLE_CUT_MARK '~' /* ends a piece of a line that goes on in the next (as in the kernel log) */
 #define CONSOLE_UART_TRIES 10000 /* name lookups (with a yield between) before giving up on the UART */

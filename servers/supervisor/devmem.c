@@ -244,7 +244,7 @@ long devmem_map(struct proc *p, uint64_t base, uint64_t size, uint64_t vaddr, ui
         if (err == AXL_E_OK) {
             unsigned before = p->list.count;
             err = mem_map(p->pml4, vaddr + i * PAGE, copy, AXL_RIGHT_READ | AXL_RIGHT_WRITE,
-                          AXL_MAP_UNCACHED, p->domain, &p->list);
+                          AXL_MAP_UNCACHED, p->region, &p->list);
             p->table_pages += p->list.count - before;
         }
         if (err == AXL_E_OK) {

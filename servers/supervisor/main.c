@@ -21,6 +21,7 @@
 #include <axl/protocols.h>
 #include <axl/rpc.h>
 
+#include "domain.h"
 #include "manifest.h"
 #include "mem.h"
 #include "proc.h"
@@ -156,10 +157,33 @@ static void serve(uint64_t ep)
         case AXL_OP_SUP_EXIT:
             supervise_exit(p, (int)m.mr[0]);
             break;
-        case AXL_OP_SUP_PS:
-            procs_report();
+        case AXL_OP_SUP_PS: {
+            /* MR0, if given: 0 the table, 1 JSON lines, 2 both (docs/resources.md). */
+            uint64_t how = AXL_MSGINFO_LEN(m.info) ? m.mr[0] : 0;
+            if (how > 2) {
+                reply_status(AXL_S_BAD_REQUEST);
+                break;
+            }
+            procs_report(how != 1, how != 0);
             reply_status(AXL_E_OK);
             break;
+        }
+        case AXL_OP_SUP_SPAWN:
+        case AXL_OP_SUP_DOMAIN_INFO:
+        case AXL_OP_SUP_DOMAIN_KILL: {
+            struct axl_msg r = axl_message(0, 1);
+            unsigned op = (unsigned)AXL_MSGINFO_LABEL(m.info);
+            long status = op == AXL_OP_SUP_SPAWN         ? domain_spawn_request(p, &m, &r)
+                          : op == AXL_OP_SUP_DOMAIN_INFO ? domain_info_request(p, &m, &r)
+                                                         : domain_kill_request(p, &m, &r);
+            if (status != AXL_E_OK) {
+                reply_status(status);
+            } else {
+                r.mr[0] = AXL_E_OK;
+                axl_reply(&r);
+            }
+            break;
+        }
         case AXL_OP_SUP_COMPLAIN: {
             struct axl_msg r = axl_message(0, 1);
             r.mr[0] = AXL_E_OK;
@@ -247,7 +271,7 @@ int main(void)
     console_retag();
     supervise_start();
     say("boot complete: %u root slots in use", slots_used());
-    procs_report();
+    procs_report(true, false);
     serve(root_ep);
     return 0;
 }

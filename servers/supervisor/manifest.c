@@ -936,9 +936,21 @@ static void domain_max_procs(struct parser *p, unsigned line, const char *val)
     p->dom->max_procs = (unsigned)v;
 }
 
+static void domain_priority(struct parser *p, unsigned line, const char *val)
+{
+    uint64_t v;
+
+    if (!parse_number(val, &v) || v < MF_PRIORITY_MIN || v > MF_PRIORITY_MAX) {
+        bad_value(p, line, "priority", val, "1..254");
+        return;
+    }
+    p->dom->priority = (unsigned)v;
+}
+
 static const struct key domain_keys[] = {
     {"memory", domain_memory},
     {"max-procs", domain_max_procs},
+    {"priority", domain_priority},
 };
 
 _Static_assert(sizeof(component_keys) / sizeof(component_keys[0]) <= MAX_KEYS, "key_line");
@@ -1014,6 +1026,7 @@ static void section_header(struct parser *p, unsigned line, char *s)
         d->valid = true;
         d->memory = 0; /* required */
         d->max_procs = MF_DEFAULT_MAX_PROCS;
+        d->priority = MF_PRIORITY_MAX;
         p->dom = d;
         p->sec = SEC_DOMAIN;
         return;
@@ -1252,6 +1265,10 @@ static void resolve_domains(struct manifest *m)
             reject_component(m, c, c->domain_line, "no domain '%s'", c->domain.name);
         } else if (!m->domains[d].valid) {
             reject_component(m, c, c->domain_line, "domain '%s' was rejected", c->domain.name);
+        } else if (c->valid && c->priority > m->domains[d].priority) {
+            reject_component(m, c, c->domain_line,
+                             "priority %u is above the highest its domain '%s' allows (%u)", c->priority,
+                             c->domain.name, m->domains[d].priority);
         } else if (c->valid && ++members[d] > m->domains[d].max_procs) {
             reject_component(m, c, c->domain_line,
                              "domain '%s' is full: it holds at most %u processes (max-procs)",

@@ -126,6 +126,7 @@ struct mf_domain {
     uint64_t memory;         /* bytes: memory_requested rounded up to 2^n */
     uint64_t memory_requested;
     unsigned max_procs;      /* processes alive at once: 1..MF_DOMAIN_PROCS_MAX */
+    unsigned priority;       /* the highest priority a process in it may have (1..254) */
 };
 
 /* A name in a devices or endpoints list, and what it resolved to. */

@@ -86,6 +86,22 @@ long mem_untyped(unsigned bits, uint64_t *slot)
     return err;
 }
 
+uint64_t mem_free_bytes(void)
+{
+    uint64_t free = 0;
+
+    for (uint64_t i = 0; i < boot->untyped_count && i < AXL_BOOT_MAX_UNTYPED; i++) {
+        struct axl_cap_info ci;
+        if (boot->untyped[i].device ||
+            axl_cnode_inspect(AXL_SLOT_CNODE, boot->untyped_first + i, &ci) != AXL_E_OK ||
+            ci.type != AXL_OBJ_UNTYPED) {
+            continue;
+        }
+        free += (1ull << ci.size_bits) - ci.badge; /* an untyped's word: bytes used */
+    }
+    return free;
+}
+
 long mem_retype(uint64_t ut, unsigned type, unsigned size_bits, uint64_t *slot)
 {
     *slot = slot_alloc();

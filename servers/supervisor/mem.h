@@ -27,6 +27,9 @@ void mem_init(const struct axl_bootinfo *bi);
  */
 long mem_untyped(unsigned bits, uint64_t *slot);
 
+/* Bytes of boot RAM the supervisor has not carved yet (the kernel's watermarks). */
+uint64_t mem_free_bytes(void);
+
 /* Retypes one object of type (and size_bits) from untyped ut into a new root slot. */
 long mem_retype(uint64_t ut, unsigned type, unsigned size_bits, uint64_t *slot);
 

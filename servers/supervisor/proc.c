@@ -17,6 +17,7 @@
 #include <elf_image.h>
 
 #include "devmem.h"
+#include "domain.h"
 #include "mem.h"
 #include "proc.h"
 #include "supervise.h"
@@ -89,7 +90,7 @@ static long map_new_page(struct proc *p, uint64_t vaddr, unsigned rights, unsign
                          uint64_t *frame_out)
 {
     uint64_t frame;
-    long err = mem_retype_into(&p->list, p->domain, AXL_OBJ_FRAME, 0, &frame);
+    long err = mem_retype_into(&p->list, p->region, AXL_OBJ_FRAME, 0, &frame);
 
     if (err != AXL_E_OK) {
         return err;
@@ -104,7 +105,7 @@ static long map_new_page(struct proc *p, uint64_t vaddr, unsigned rights, unsign
         scratch_unmap(frame);
     }
     unsigned tables_before = p->list.count;
-    err = mem_map(p->pml4, vaddr, frame, rights, attrs, p->domain, &p->list);
+    err = mem_map(p->pml4, vaddr, frame, rights, attrs, p->region, &p->list);
     p->table_pages += p->list.count - tables_before;
     p->image_pages++;
     if (frame_out) {
@@ -459,7 +460,7 @@ static long prepare(struct proc *p, const struct elf_image *img)
         tables += 2 + AXL_PROC_MMIO_MAX / (2ull << 20);
     }
     uint64_t bytes = p->quota + CNODE_BYTES + (pages + tables + 4) * PAGE;
-    long err = p->domain ? AXL_E_OK : mem_untyped(log2_up(bytes), &p->domain);
+    long err = p->region ? AXL_E_OK : domain_region(p, bytes);
     uint64_t heap = 0;
 
     if (err != AXL_E_OK) {
@@ -467,13 +468,13 @@ static long prepare(struct proc *p, const struct elf_image *img)
     }
     /* Biggest first: heap and CNode are powers of two, so each starts aligned. */
     if (p->quota >= CNODE_BYTES) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
     }
     if (err == AXL_E_OK) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_CNODE, AXL_PROC_CNODE_RADIX, &p->cnode);
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_CNODE, AXL_PROC_CNODE_RADIX, &p->cnode);
     }
     if (err == AXL_E_OK && p->quota < CNODE_BYTES) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_UNTYPED, log2_up(p->quota), &heap);
     }
     if (err == AXL_E_OK) {
         err = axl_cnode_move(p->cnode, AXL_PROC_SLOT_HEAP_UNTYPED, AXL_SLOT_CNODE, heap);
@@ -485,7 +486,7 @@ static long prepare(struct proc *p, const struct elf_image *img)
         }
     }
     if (err == AXL_E_OK) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_PML4, 0, &p->pml4);
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_PML4, 0, &p->pml4);
     }
     return err;
 }
@@ -493,9 +494,13 @@ static long prepare(struct proc *p, const struct elf_image *img)
 /* After prepare: the small objects, which come last; and the notification's badged copies. */
 static long prepare_small(struct proc *p)
 {
-    long err = mem_retype_into(&p->list, p->domain, AXL_OBJ_TCB, 0, &p->tcb);
+    long err = mem_retype_into(&p->list, p->region, AXL_OBJ_TCB, 0, &p->tcb);
     if (err == AXL_E_OK) {
-        err = mem_retype_into(&p->list, p->domain, AXL_OBJ_NOTIFICATION, 0, &p->ntfn);
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_NOTIFICATION, 0, &p->ntfn);
+    }
+    if (err == AXL_E_OK && p->child) {
+        /* A spawned process is never restarted: its endpoint is its domain's, like the rest. */
+        err = mem_retype_into(&p->list, p->region, AXL_OBJ_ENDPOINT, 0, &p->service_ep);
     }
     uint64_t *caps[] = {&p->ping_cap, &p->inject_cap};
     const uint64_t badges[] = {AXL_NOTIFY_HEARTBEAT, AXL_NOTIFY_INJECT};
@@ -525,7 +530,7 @@ static long map_persist(struct proc *p)
         if (err == AXL_E_OK) {
             unsigned before = p->list.count;
             err = mem_map(p->pml4, AXL_PROC_PERSIST_BASE + i * PAGE, copy,
-                          AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, p->domain, &p->list);
+                          AXL_RIGHT_READ | AXL_RIGHT_WRITE, 0, p->region, &p->list);
             p->table_pages += p->list.count - before;
         }
         if (err != AXL_E_OK) {
@@ -608,7 +613,7 @@ static long build(struct proc *p, const struct elf_image *img, const uint8_t *da
     if (err == AXL_E_OK) {
         err = give(p, AXL_PROC_SLOT_SERVICE_EP, p->service_ep, AXL_RIGHTS_ALL, 0);
     }
-    if (err == AXL_E_OK) {
+    if (err == AXL_E_OK && !p->child) { /* a spawned process has no heartbeat and no bit */
         unsigned bit = (unsigned)(p->pid - 1); /* the answer to a heartbeat names the process */
         err = give(p, AXL_PROC_SLOT_HEARTBEAT, sup_ntfn, AXL_RIGHT_WRITE, 1ull << bit);
         if (err == AXL_E_OK) {
@@ -681,7 +686,9 @@ long proc_create(struct proc *p)
         err = build(p, p->img, p->data, &what);
     }
     if (err != AXL_E_OK) {
-        say("component '%s': %s: %s", p->name, what, axl_strerror(err));
+        if (!p->child) { /* a refused spawn is counted and said once by its domain */
+            say("component '%s': %s: %s", p->name, what, axl_strerror(err));
+        }
         proc_teardown(p);
         return err;
     }
@@ -749,12 +756,91 @@ void procs_start(const struct manifest *m, const struct axl_bootinfo *bi, uint64
     }
     struct proc *ns = proc_by_name("name");
     name_ep = ns && ns->state == PROC_READY ? ns->service_ep : 0;
+    domains_init(m);
     for (unsigned i = 0; i < m->ncomponents && i < PROC_MAX; i++) {
         struct proc *p = &procs[i];
         if (p->state == PROC_READY && proc_create(p) != AXL_E_OK) {
             proc_destroy(p, PROC_FAILED, 0);
         }
     }
+    domains_reserve();
+}
+
+long proc_spawn(struct proc *parent, struct domain *d, unsigned module_index, const char *name,
+                const char *args, uint64_t heap, struct proc **out)
+{
+    static struct elf_image images[AXL_BOOT_MAX_MODULES];
+    static bool parsed[AXL_BOOT_MAX_MODULES];
+    static uint64_t next_pid = PROC_COMPONENTS + 1;
+    char why[128];
+
+    if (module_index >= boot->module_count || module_index >= AXL_BOOT_MAX_MODULES ||
+        !modules[module_index]) {
+        return AXL_S_NOT_FOUND;
+    }
+    if (!parsed[module_index]) {
+        if (elf_parse(modules[module_index], boot->modules[module_index].size, IMAGE_TOP,
+                      &images[module_index], why, sizeof(why)) != 0) {
+            say("spawn: module %s: %s", boot->modules[module_index].name, why);
+            return AXL_E_INVALID_ARGUMENT;
+        }
+        parsed[module_index] = true;
+    }
+    struct proc *c = NULL;
+    for (unsigned i = PROC_COMPONENTS; i < PROC_MAX && !c; i++) {
+        c = procs[i].state == PROC_FREE ? &procs[i] : NULL;
+    }
+    if (!c) {
+        return AXL_S_LIMIT;
+    }
+    memset(c, 0, sizeof(*c));
+    c->pid = next_pid++;
+    c->state = PROC_FAILED;
+    c->dom = d;
+    c->child = true;
+    c->parent = parent->pid;
+
+    /* Its creator's settings, less what belongs to one process only: devices, policy, rights. */
+    struct mf_component *mf = &c->own_mf;
+    *mf = *parent->mf;
+    size_t len = strlen(name) < MF_NAME_MAX ? strlen(name) : MF_NAME_MAX;
+    memcpy(mf->name, name, len);
+    mf->name[len] = 0;
+    memcpy(mf->args, args, strlen(args) + 1);
+    mf->module_index = (int)module_index;
+    mf->priority = mf->priority < d->priority ? mf->priority : d->priority;
+    mf->memory = heap ? 1ull << log2_up(heap) : mf->memory;
+    mf->ndevices = 0;
+    mf->restart = MF_GIVE_UP;
+    mf->max_restarts = 0;
+    mf->heartbeat_ms = 0;
+    mf->critical = mf->shutdown_on_exit = false;
+    mf->persist = 0;
+    mf->inject[0] = 0;
+    mf->may_inject = mf->may_read_pstore = mf->kernel_driver = mf->may_kill = false;
+    c->mf = mf;
+    memcpy(c->name, mf->name, sizeof(c->name));
+    c->list = (struct slot_list){.slots = c->list_slots, .max = PROC_CHILD_SLOTS};
+    c->img = &images[module_index];
+    c->data = modules[module_index];
+    c->quota = mf->memory;
+    c->state = PROC_READY;
+    long err = proc_create(c);
+    if (err != AXL_E_OK) {
+        proc_destroy(c, PROC_FAILED, 0);
+        return err;
+    }
+    if (console_ep) {
+        struct axl_msg m;
+        axl_rpc_begin(&m, AXL_OP_CONSOLE_TAG);
+        axl_msg_put_word(&m, c->pid);
+        axl_msg_put_str(&m, c->name);
+        axl_rpc_call(console_ep, &m); /* untagged lines still print: no need to fail for it */
+    }
+    c->start_tsc = axl_rdtsc();
+    axl_tcb_resume(c->tcb);
+    *out = c;
+    return AXL_E_OK;
 }
 
 long procs_init(void)
@@ -773,10 +859,10 @@ void proc_teardown(struct proc *p)
     if (p->tcb) {
         axl_tcb_suspend(p->tcb);
     }
-    if (p->domain) {
+    if (p->region) {
         /* Every object of the instance, and every copy of a capability to one, anywhere; the
          * domain is whole again afterwards, ready for the next instance. */
-        axl_cnode_revoke(AXL_SLOT_CNODE, p->domain);
+        axl_cnode_revoke(AXL_SLOT_CNODE, p->region);
     }
     for (unsigned i = 0; i < p->list.count; i++) {
         if (p->list.slots[i]) {
@@ -785,6 +871,9 @@ void proc_teardown(struct proc *p)
         }
     }
     p->list.count = 0;
+    if (p->child) {
+        p->service_ep = 0; /* it was made from the region, and its slot was in the list */
+    }
     p->cnode = p->tcb = p->pml4 = p->ntfn = p->ping_cap = p->inject_cap = p->info_frame = p->ipc_frame = 0;
     p->ntext = 0;
     p->image_pages = p->table_pages = 0;
@@ -794,10 +883,7 @@ void proc_teardown(struct proc *p)
 void proc_destroy(struct proc *p, enum proc_state final, int status)
 {
     proc_teardown(p);
-    if (p->domain) {
-        axl_cnode_delete(AXL_SLOT_CNODE, p->domain);
-        slot_free(p->domain);
-    }
+    domain_release(p);
     if (p->service_ep) {
         /* Clients' copies go too: blocked callers get ABORTED, later calls INVALID_CAPABILITY. */
         axl_cnode_revoke(AXL_SLOT_CNODE, p->service_ep);
@@ -810,8 +896,8 @@ void proc_destroy(struct proc *p, enum proc_state final, int status)
         slot_free(p->persist[i]);
     }
     p->npersist = 0;
-    p->domain = p->service_ep = 0;
-    p->state = final;
+    p->region = p->service_ep = 0;
+    p->state = p->child ? PROC_FREE : final; /* a spawned process leaves no entry behind */
     p->status = status;
 }
 
@@ -852,6 +938,8 @@ static const char *state_name(const struct proc *p, uint64_t *tcb_state)
         return "faulted";
     case PROC_FAILED:
         return "failed";
+    case PROC_KILLED:
+        return "killed";
     case PROC_WAITING:
         return "waiting";
     default:
@@ -879,10 +967,22 @@ static const char *state_name(const struct proc *p, uint64_t *tcb_state)
     }
 }
 
-void procs_report(void)
+void procs_report(bool text, bool json)
 {
-    say("%4s %-16s %-8s %4s %5s %8s %9s %4s %8s", "pid", "name", "state", "prio", "caps", "mem KiB",
-        "quota KiB", "gen", "restarts");
+    static uint64_t seq;
+    const struct axl_bootinfo *bi = axl_bootinfo;
+
+    seq++;
+    if (json) {
+        say("ps-json {\"kind\":\"begin\",\"seq\":%llu,\"tsc\":%llu,\"tsc_hz\":%llu,"
+            "\"free\":%llu,\"root_slots\":%u}", (unsigned long long)seq,
+            (unsigned long long)axl_rdtsc(), (unsigned long long)(bi ? bi->tsc_hz : 0),
+            (unsigned long long)mem_free_bytes(), slots_used());
+    }
+    if (text) {
+        say("%4s %-16s %-12s %-8s %4s %5s %8s %9s %4s %8s", "pid", "name", "domain", "state",
+            "prio", "caps", "mem KiB", "quota KiB", "gen", "restarts");
+    }
     for (unsigned i = 0; i < PROC_MAX; i++) {
         const struct proc *p = &procs[i];
         uint64_t ts;
@@ -903,10 +1003,28 @@ void procs_report(void)
                 }
             }
         }
-        uint64_t mem = (p->image_pages + p->table_pages + 1) * PAGE + (p->cnode ? CNODE_BYTES : 0) +
-                       heap_used;
-        say("%4llu %-16s %-8s %4u %5u %8llu %9llu %4llu %8u", (unsigned long long)p->pid, p->name,
-            state, p->mf ? p->mf->priority : 0, caps, (unsigned long long)(p->cnode ? mem / 1024 : 0),
-            (unsigned long long)(p->quota / 1024), (unsigned long long)p->generation, p->restarts);
+        uint64_t mem = p->cnode ? (p->image_pages + p->table_pages + 1) * PAGE + CNODE_BYTES +
+                                      heap_used
+                                : 0;
+        const char *dom = p->dom ? p->dom->name : "-";
+        if (text) {
+            say("%4llu %-16s %-12s %-8s %4u %5u %8llu %9llu %4llu %8u", (unsigned long long)p->pid,
+                p->name, dom, state, p->mf ? p->mf->priority : 0, caps,
+                (unsigned long long)(mem / 1024), (unsigned long long)(p->quota / 1024),
+                (unsigned long long)p->generation, p->restarts);
+        }
+        if (json) {
+            say("ps-json {\"kind\":\"proc\",\"pid\":%llu,\"name\":\"%s\",\"domain\":\"%s\","
+                "\"parent\":%llu,\"state\":\"%s\",\"priority\":%u,\"caps\":%u,\"mem\":%llu,"
+                "\"quota\":%llu,\"threads\":%u,\"generation\":%llu,\"restarts\":%u}",
+                (unsigned long long)p->pid, p->name, dom, (unsigned long long)p->parent, state,
+                p->mf ? p->mf->priority : 0, caps, (unsigned long long)mem,
+                (unsigned long long)p->quota, p->tcb ? 1u : 0u, (unsigned long long)p->generation,
+                p->restarts);
+        }
+    }
+    domains_report(text, json);
+    if (json) {
+        say("ps-json {\"kind\":\"end\",\"seq\":%llu}", (unsigned long long)seq);
     }
 }

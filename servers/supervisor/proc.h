@@ -22,8 +22,13 @@
 
 #include "manifest.h"
 
-#define PROC_MAX MF_MAX_COMPONENTS
+/* procs[]: the manifest's components first (pid = index + 1), then processes spawned at run
+ * time (SUP_SPAWN, docs/resources.md), which get pids from PROC_COMPONENTS + 1 up, never reused. */
+#define PROC_COMPONENTS MF_MAX_COMPONENTS
+#define PROC_CHILDREN 32
+#define PROC_MAX (PROC_COMPONENTS + PROC_CHILDREN)
 #define PROC_SLOTS 320 /* root-CNode slots one process may use (image pages, tables, ...) */
+#define PROC_CHILD_SLOTS 128 /* ... and one spawned process (its domain reserves this many) */
 #define PROC_TEXT_PAGES 64   /* executable pages tracked for code mutation (SWIFI) */
 #define PROC_PERSIST_PAGES (MF_PERSIST_MAX / 4096)
 
@@ -45,15 +50,22 @@ enum proc_state {
     PROC_EXITED,  /* ended with exit status 0: done, not restarted */
     PROC_FAULTED, /* stopped after a failure, not restarted (restart = give-up) */
     PROC_FAILED,  /* could not be built, or the supervisor gave up on it */
+    PROC_KILLED,  /* its domain was killed (SUP_DOMAIN_KILL) */
 };
+
+struct domain;
 
 struct proc {
     enum proc_state state;
     const struct mf_component *mf;
     uint64_t pid;
+    struct domain *dom;         /* the resource domain it runs in and is charged to (domain.h) */
+    bool child;                 /* spawned at run time: mf is own_mf; not restarted */
+    uint64_t parent;            /* a child: its creator's pid */
+    struct mf_component own_mf; /* a child's settings: its creator's, less devices and policy */
     char name[MF_NAME_MAX + 1];
 
-    uint64_t domain; /* root slot: the untyped every object of an instance comes from */
+    uint64_t region; /* root slot: the untyped every object of an instance comes from */
     uint64_t cnode;  /* root slots: its CNode (radix AXL_PROC_CNODE_RADIX, no guard) */
     uint64_t tcb, pml4, ntfn;
     uint64_t ping_cap, inject_cap; /* its notification, badged AXL_NOTIFY_HEARTBEAT / _INJECT */
@@ -115,6 +127,16 @@ struct proc *proc_by_pid(uint64_t pid);
 /* The first process of this component name, or NULL. */
 struct proc *proc_by_name(const char *name);
 
+/*
+ * Builds and starts a new process from boot module module_index, named name, with args, in
+ * domain d and charged to it (SUP_SPAWN: domain.c checks the limits first). Its settings are
+ * parent's, less devices, persistent memory, policy (it is not restarted) and rights; its
+ * priority at most d's; its heap quota heap bytes (rounded up to 2^n; 0: parent's).
+ * AXL_E_NOT_ENOUGH_MEMORY or AXL_E_RANGE: its domain's memory or slots ran out.
+ */
+long proc_spawn(struct proc *parent, struct domain *d, unsigned module_index, const char *name,
+                const char *args, uint64_t heap, struct proc **out);
+
 /* Builds a new instance of p from its pristine image and domain (state READY, not resumed). */
 long proc_create(struct proc *p);
 /* Stops p's instance and takes back its objects; keeps domain, endpoint and persistent memory. */
@@ -128,8 +150,8 @@ uint64_t proc_some_frame_address(const struct proc *p);
 /* Time stamp counter ticks per second. */
 uint64_t proc_tsc_hz(void);
 
-/* Prints the process report (ps) with say(). */
-void procs_report(void);
+/* Prints the process report (ps) with say(): as a table, and/or as JSON lines (ps-json). */
+void procs_report(bool text, bool json);
 
 /* Root task output: through the console once it serves, the kernel log before. */
 void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -468,6 +468,17 @@ static void failure(struct proc *p, uint64_t fault_tsc, uint64_t now, const char
     }
 }
 
+void supervise_kill(struct proc *p)
+{
+    bool was_alive = p->state == PROC_READY || p->state == PROC_WAITING;
+
+    p->timing = false;
+    proc_destroy(p, PROC_KILLED, 0);
+    if (was_alive && !p->child) {
+        names_failed(p);
+    }
+}
+
 static const char *fault_name(uint64_t kind)
 {
     static const char *const names[] = {
@@ -629,7 +640,7 @@ void supervise_notified(uint64_t word)
 {
     uint64_t now = axl_rdtsc();
 
-    for (unsigned i = 0; i < PROC_MAX; i++) {
+    for (unsigned i = 0; i < PROC_COMPONENTS && PROC_DMA_BIT + i < PROC_SERVING_BIT; i++) {
         if (word & (1ull << (PROC_DMA_BIT + i))) {
             dma_fault(&procs[i], now);
         }

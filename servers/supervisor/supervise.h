@@ -17,6 +17,10 @@
 /* Binds the supervisor's notification and starts the heartbeat timer if any component needs it. */
 void supervise_start(void);
 
+/* Destroys p for good because its domain is being killed (state KILLED; a spawned process's
+ * entry is freed). */
+void supervise_kill(struct proc *p);
+
 /* The kernel's fault message for p (its pid was in the badge). */
 void supervise_fault(struct proc *p, const struct axl_msg *m);
 /* p sent SUP_EXIT with status. */

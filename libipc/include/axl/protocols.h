@@ -11,12 +11,15 @@
 /* The supervisor (the root task): every process holds its endpoint at AXL_PROC_SLOT_SUPERVISOR_EP, badged with its pid. */
 #define AXL_SUPERVISOR_OPS(X)                                                                            \
     X(0x101, SUP_EXIT, "MR0 status -> no reply: the process is torn down")                        \
-    X(0x102, SUP_PS, "-> prints the process report on the console")                               \
+    X(0x102, SUP_PS, "[MR0 0 table, 1 JSON, 2 both] -> prints the process report on the console")                               \
     X(0x104, SUP_COMPLAIN, "MR0 generation, str service, str reason -> MR1 1 if it restarted it")   \
     X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)") \
     X(0x106, SUP_PSTORE_INFO, "-> MR1 records, MR2 boot count, MR3 key id (may-read-pstore only)") \
     X(0x107, SUP_PSTORE_ENTRY, "MR0 index -> MR1 id, MR2 verdict, MR3 length, MR4 flags, str why") \
-    X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)")
+    X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)") \
+    X(0x109, SUP_SPAWN, "MR0 heap bytes (0: the caller's), str module, str args, str domain (\"\": own; another: may-kill) -> MR1 pid (may-spawn; LIMIT: process limit, NOT_ENOUGH_MEMORY: the domain's memory)") \
+    X(0x10a, SUP_DOMAIN_INFO, "str domain (\"\": own) -> MR1 memory, MR2 used, MR3 procs, MR4 max-procs, MR5 spawned, MR6 refused nomem, MR7 refused limit, MR8 restarts, MR9 kernel watermark, MR10 free RAM, MR11 root slots, MR12 killed") \
+    X(0x10b, SUP_DOMAIN_KILL, "str domain -> MR1 processes killed, MR2 bytes reclaimed (may-kill only)")
 
 /* The name server: register, look up and withdraw services by name. */
 #define AXL_NAME_OPS(X)                                                                            \

@@ -1060,9 +1060,17 @@ static void test_domains(void **state)
     assert_int_equal(manifest_check_modules(&m, fewer, 2), 0);
     expect_errors(1, "line 5: component 'a': no boot module 'gone' (in may-spawn)");
 
-    /* The default max-procs; bad values; memory is required. */
+    /* The default max-procs and priority; bad values; memory is required. */
     parse("[domain d]\nmemory = 64K\n");
     assert_int_equal(m.domains[0].max_procs, MF_DEFAULT_MAX_PROCS);
+    assert_int_equal(m.domains[0].priority, MF_PRIORITY_MAX);
+    parse("[domain d]\nmemory = 1M\npriority = 50\n[component a]\ndomain = d\npriority = 50\n"
+          "[component b]\ndomain = d\npriority = 51\n[domain e]\nmemory = 1M\npriority = 0\n");
+    expect_errors(2, "line 12: domain 'e': bad priority '0' (1..254)",
+                  "line 8: component 'b': priority 51 is above the highest its domain 'd' allows "
+                  "(50)");
+    assert_true(comp("a")->valid);
+    assert_int_equal(m.domains[0].priority, 50);
     parse("[domain d]\nmemory = 32K\nmax-procs = 33\ncolour = red\n");
     expect_errors(3, "line 2: domain 'd': bad memory '32K' (64K..64M: bytes, or a number with "
                      "suffix K or M)",
