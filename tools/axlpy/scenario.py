@@ -377,6 +377,11 @@ class _Parser:
         )
 
 
+def valid_name(name):
+    """Whether name can be a scenario's (its directory's) name."""
+    return bool(_NAME.match(name))
+
+
 def exit_names(codes):
     """Valid values of expect.exit for an abi.ExitCodes table."""
     return tuple(codes.names) + (abi.PVPANIC,)
