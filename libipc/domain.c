@@ -55,7 +55,7 @@ long axl_domain_info(const char *name, struct axl_domain_info *out)
         err = AXL_S_BAD_REQUEST;
     }
     for (unsigned i = 0; i < n; i++) {
-        w[i] = err == AXL_E_OK ? m.mr[1 + i] : 0;
+        w[i] = err == AXL_E_OK ? axl_msg_get(&m, 1 + i) : 0; /* MR4 and up: the IPC buffer */
     }
     return err;
 }

@@ -351,8 +351,7 @@ long domain_spawn_request(struct proc *from, const struct axl_msg *m, struct axl
         "used", d->name, (unsigned long long)from->pid, module, (unsigned long long)child->pid,
         domain_procs(d), d->max_procs, (unsigned long long)(domain_used(d) / 1024),
         (unsigned long long)(domain_size(d) / 1024));
-    r->mr[1] = child->pid;
-    r->info = AXL_MSGINFO(0, 0, 2);
+    axl_msg_put_word(r, child->pid);
     return AXL_E_OK;
 }
 
@@ -391,9 +390,8 @@ long domain_info_request(struct proc *from, const struct axl_msg *m, struct axl_
         domain_kernel_used(d), mem_free_bytes(),   slots_used(),      d->killed,
     };
     for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-        r->mr[1 + i] = words[i];
+        axl_msg_put_word(r, words[i]); /* MR4 and up go to the IPC buffer */
     }
-    r->info = AXL_MSGINFO(0, 0, 1 + sizeof(words) / sizeof(words[0]));
     return AXL_E_OK;
 }
 
@@ -427,9 +425,8 @@ long domain_kill_request(struct proc *from, const struct axl_msg *m, struct axl_
         "untyped: %llu KiB before, %llu KiB now", d->name, killed,
         (unsigned long long)(used / 1024), (unsigned long long)(before / 1024),
         (unsigned long long)(domain_kernel_used(d) / 1024));
-    r->mr[1] = killed;
-    r->mr[2] = used;
-    r->info = AXL_MSGINFO(0, 0, 3);
+    axl_msg_put_word(r, killed);
+    axl_msg_put_word(r, used);
     return AXL_E_OK;
 }
 

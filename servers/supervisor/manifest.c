@@ -1252,10 +1252,10 @@ static void resolve_domains(struct manifest *m)
     for (unsigned i = 0; i < m->ncomponents; i++) {
         struct mf_component *c = &m->components[i];
         if (!c->domain.name[0]) {
-            if (c->nspawn && c->valid) {
+            if (c->nspawn && c->valid && !c->may_kill) {
                 reject_component(m, c, c->spawn_line,
-                                 "may-spawn needs a domain (domain = name): a private domain "
-                                 "holds one process");
+                                 "may-spawn needs a domain (domain = name) or may-kill (an "
+                                 "operator starts jobs in other domains)");
             }
             continue;
         }

@@ -83,7 +83,7 @@ static void check_invariants(void)
             assert_true(c->domain.index < m.ndomains && m.domains[c->domain.index].valid);
         } else {
             assert_int_equal(c->domain.name[0], 0);
-            assert_int_equal(c->nspawn, 0); /* a private domain holds one process */
+            assert_true(c->nspawn == 0 || c->may_kill); /* a private domain holds one process */
         }
     }
     assert_true(m.ndomains <= MF_MAX_DOMAINS);
@@ -1095,8 +1095,8 @@ static void test_domains(void **state)
                   "line 7: component 'b': domain 'd' is full: it holds at most 1 processes "
                   "(max-procs)",
                   "line 9: component 'c': no domain 'nope'",
-                  "line 11: component 'e': may-spawn needs a domain (domain = name): a private "
-                  "domain holds one process");
+                  "line 11: component 'e': may-spawn needs a domain (domain = name) or may-kill "
+                  "(an operator starts jobs in other domains)");
     assert_true(comp("a")->valid);
     assert_false(comp("b")->valid);
     assert_false(key_ok("may-spawn", "a, b, c, d, e"));
