@@ -9,6 +9,7 @@
  * Arguments (manifest args, key=value separated by spaces):
  *   spawn=MOD@DOM[,MOD@DOM]  start boot module MOD in domain DOM (each; required)
  *   heap=SIZE                the heap quota of what it starts (default 64K; K and M)
+ *   jobargs=K:V[,K:V]        the args of what it starts: "K=V K=V" (default none)
  *   until=limits|exit        wait until every domain refused a spawn (limits, the default),
  *                            or until every domain has no process left (exit)
  *   settle=MS                then let the system run under the load this long (default 500)
@@ -51,6 +52,7 @@ static struct {
     bool kill, kill_given;
     char check[MAX_CHECKS][NAME];
     unsigned nchecks;
+    char jobargs[64];
 } opt = {.heap = 64 * 1024, .settle_ms = 500, .timeout_ms = 30000, .kill = true};
 
 static bool failed;
@@ -121,6 +123,11 @@ static bool parse(const char *args)
                     strcpy(opt.module[i], items[i]);
                     strcpy(opt.domain[i], at + 1);
                 }
+            }
+        } else if (strcmp(kv, "jobargs") == 0) {
+            ok = strlen(v) < sizeof(opt.jobargs);
+            for (size_t i = 0; ok && v[i]; i++) {
+                opt.jobargs[i] = v[i] == ',' ? ' ' : v[i] == ':' ? '=' : v[i];
             }
         } else if (strcmp(kv, "heap") == 0) {
             ok = parse_size(v, &opt.heap);
@@ -205,7 +212,7 @@ int main(void)
     }
     for (unsigned i = 0; i < opt.njobs; i++) {
         uint64_t pid;
-        long err = axl_spawn_in(opt.domain[i], opt.module[i], "", opt.heap, &pid);
+        long err = axl_spawn_in(opt.domain[i], opt.module[i], opt.jobargs, opt.heap, &pid);
         if (err != AXL_E_OK) {
             printf("domctl: FAILED: spawning '%s' in '%s': %s\n", opt.module[i], opt.domain[i],
                    axl_strerror(err));

@@ -5,7 +5,10 @@
  * ENOMEM, and everything it allocated must still hold what it wrote: the
  * quota ends the growth, not the process and not its data. It then frees
  * half and checks that malloc works again, frees the rest, and exits 0.
- * args: chunk=BYTES (default 16384).
+ * args: chunk=BYTES (default 16384); hold=MS (default 0): before freeing,
+ * stay at the quota this long, asking for more every millisecond (every
+ * ask must fail with ENOMEM), so the rest of the system runs beside a
+ * process that is out of memory and keeps trying.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,6 +18,7 @@
 
 #include <axl/axl.h>
 #include <axl/proc.h>
+#include <axl/time.h>
 
 #define MAX_CHUNKS 8192
 
@@ -34,6 +38,16 @@ int main(void)
             return 2;
         }
         chunk = v;
+    }
+    unsigned long hold_ms = 0;
+    arg = axl_procinfo ? strstr(axl_procinfo->args, "hold=") : NULL;
+    if (arg) {
+        char *end;
+        hold_ms = strtoul(arg + 5, &end, 10);
+        if (end == arg + 5 || hold_ms > 600000 || (*end && *end != ' ')) {
+            printf("memhog: bad hold '%s' (0..600000 ms)\n", arg + 5);
+            return 2;
+        }
     }
     uint64_t quota = axl_procinfo ? axl_procinfo->heap_quota : 0;
     printf("memhog: allocating %zu-byte chunks until the %llu KiB quota is gone\n", chunk,
@@ -71,6 +85,23 @@ int main(void)
         return 1;
     }
     printf("memhog: all %zu chunks intact\n", n);
+
+    unsigned long asks = 0;
+    uint64_t hz = axl_procinfo ? axl_procinfo->tsc_hz : 0, until = axl_rdtsc() + hold_ms * (hz / 1000);
+    while (hold_ms && axl_rdtsc() < until) {
+        errno = 0;
+        void *p = malloc(chunk);
+        if (p || errno != ENOMEM) {
+            printf("memhog: FAILED: at the quota, malloc %s\n", p ? "succeeded" : "failed without ENOMEM");
+            return 1;
+        }
+        asks++;
+        axl_sleep_us(1000);
+    }
+    if (hold_ms) {
+        printf("memhog: held the quota for %lu ms: %lu more mallocs, every one ENOMEM\n", hold_ms,
+               asks);
+    }
 
     for (size_t c = n / 2; c < n; c++) {
         free(chunks[c]);
