@@ -16,7 +16,8 @@
     X(0x105, SUP_INJECT, "str component, str kind, MR after, MR seed -> (may-inject = yes only)") \
     X(0x106, SUP_PSTORE_INFO, "-> MR1 records, MR2 boot count, MR3 key id (may-read-pstore only)") \
     X(0x107, SUP_PSTORE_ENTRY, "MR0 index -> MR1 id, MR2 verdict, MR3 length, MR4 flags, str why") \
-    X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)")
+    X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)") \
+    X(0x10c, SUP_FAULT, "MR0 pid, MR1 fault kind, MR2..MR8 the fault's words AXL_FAULT_MR_RIP..AXL_FAULT_MR_TSC -> (only the component named as pid's pager; else AXL_S_DENIED)")
 
 /* The name server: register, look up and withdraw services by name. */
 #define AXL_NAME_OPS(X)                                                                            \
@@ -60,6 +61,27 @@
     X(0x604, EDU_STATUS, "-> MR1 identification, MR2 instance generation, MR3 DMA transfers, MR4 completion interrupts, MR5 factorials") \
     X(0x605, EDU_BENCH_MAP, "MR0 rounds (1..1024) -> MR1 median, MR2 min, MR3 max TSC ticks of one IO_PAGE_MAP + IO_PAGE_UNMAP (ILLEGAL_OPERATION: no IO space)")
 
+/*
+ * A block device (drivers/ramdisk): blocks of AXL_BLK_BLOCK_SIZE bytes. A request past the last
+ * block, of 0 blocks, of more than one message holds, or of bytes that are not a whole number of
+ * blocks is AXL_E_RANGE and touches nothing; a failing device answers AXL_S_IO_ERROR.
+ */
+#define AXL_BLK_OPS(X)                                                                             \
+    X(0x701, BLK_INFO, "-> MR1 block size, MR2 blocks, MR3 reads, MR4 writes, MR5 errors answered") \
+    X(0x702, BLK_READ, "MR0 first block, MR1 count -> str bytes (count * block size)")             \
+    X(0x703, BLK_WRITE, "MR0 first block, str bytes (a whole number of blocks) -> MR1 blocks written")
+
+/*
+ * The memory manager (servers/mm): pages a client's anonymous memory in a window of its address
+ * space (AXL_PROC_PAGED_BASE, at most AXL_PROC_PAGED_MAX bytes) out to a block device, and is the
+ * pager (manifest: pager = mm) of the clients that use it. docs/swap.md.
+ */
+#define AXL_MM_OPS(X)                                                                              \
+    X(0x801, MM_ATTACH, "cap its VSPACE -> MR1 window base, MR2 window pages (drops what an earlier instance had)") \
+    X(0x802, MM_ALLOC, "MR0 pages -> MR1 address of the new range (LIMIT: MR1 retry after, in us)") \
+    X(0x803, MM_FREE, "MR0 address, MR1 pages -> MR1 pages dropped (no I/O), uncommitted")           \
+    X(0x804, MM_STATS, "-> MR1 frames, MR2 free, MR3 resident, MR4 on swap, MR5 page-outs, MR6 page-ins, MR7 swap failed, MR8 committed, MR9 limit, MR10 throttled, MR11 reclaimed without I/O")
+
 /* Every driver and server built on axl_serve also answers this (a liveness probe for clients;
  * the supervisor's heartbeat is a notification bit, AXL_NOTIFY_HEARTBEAT). */
 #define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
@@ -67,7 +89,8 @@
 enum axl_op {
 #define AXL_X(label, name, text) AXL_OP_##name = (label),
     AXL_COMMON_OPS(AXL_X) AXL_SUPERVISOR_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
-        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X) AXL_EDU_OPS(AXL_X)
+        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X) AXL_EDU_OPS(AXL_X) AXL_BLK_OPS(AXL_X)
+            AXL_MM_OPS(AXL_X)
 #undef AXL_X
 };
 
@@ -76,6 +99,10 @@ enum axl_op {
 #define AXL_SERVICE_UART "uart"
 #define AXL_SERVICE_STORE "store"
 #define AXL_SERVICE_EDU "edu"
+#define AXL_SERVICE_RAMDISK "ramdisk"
+#define AXL_SERVICE_MM "mm"
+
+#define AXL_BLK_BLOCK_SIZE 512
 
 /* The check word of a store reply: a hash of the operation, key and result. */
 static inline unsigned long long axl_store_check(unsigned long long op, unsigned long long key,
