@@ -8,12 +8,15 @@
  */
 #include <axl/axl.h>
 #include <axl/faults.h>
+#include <axl/proc.h>
 #include <axl/protocols.h>
 #include <axl/rpc.h>
 
 #include "mem.h"
 #include "pager.h"
 #include "supervise.h"
+
+_Static_assert(PROC_FAULT_BADGE == AXL_PROC_FAULT_BADGE, "pagers read the fault badge");
 
 /* p's pager, or NULL when it has none. */
 static const struct proc *pager_of(const struct proc *p)
