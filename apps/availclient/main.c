@@ -47,8 +47,8 @@
 #include <axl/protocols.h>
 #include <axl/rpc.h>
 #include <axl/service.h>
+#include <axl/time.h>
 
-#define TIMER_BIT (1ull << 32)
 #define DMA_BYTES 64
 #define PRICE_DMA_PAIRS 5
 #define BUDGET_US 5000000 /* a request not answered within 5 s has failed */
@@ -79,19 +79,6 @@ static void error(const char *fmt, ...)
     vprintf(fmt, ap);
     printf("\n");
     va_end(ap);
-}
-
-/* Sleeps until the TSC reaches `until` (on its own notification's timer). */
-static void sleep_until(uint64_t until)
-{
-    uint64_t now = axl_rdtsc(), word;
-    if (now >= until) {
-        return;
-    }
-    uint64_t us = (until - now) / (hz / 1000000);
-    if (axl_ntfn_set_timer(AXL_PROC_SLOT_NOTIFICATION, TIMER_BIT, us ? us : 1) == AXL_E_OK) {
-        axl_wait(AXL_PROC_SLOT_NOTIFICATION, &word);
-    }
 }
 
 static long call(struct axl_msg *m)
@@ -316,7 +303,7 @@ static bool open_driver(void)
     for (unsigned i = 0; i < 200 && err == AXL_S_NOT_FOUND; i++) {
         err = axl_service_open(&edu, AXL_SERVICE_EDU);
         if (err == AXL_S_NOT_FOUND) {
-            sleep_until(axl_rdtsc() + hz / 100); /* the driver has not registered yet */
+            axl_sleep_until(axl_rdtsc() + hz / 100); /* the driver has not registered yet */
         }
     }
     if (err != AXL_E_OK) {
@@ -351,7 +338,7 @@ int main(void)
             error("the driver never answered");
             return 1;
         }
-        sleep_until(axl_rdtsc() + period);
+        axl_sleep_until(axl_rdtsc() + period);
     }
     uint64_t up = axl_rdtsc(), next = up + period;
     printf("avail: up t=%llu\n", (unsigned long long)up);
@@ -360,7 +347,7 @@ int main(void)
     for (;;) {
         uint64_t crash_at = up + ttf(k);
         while (axl_rdtsc() < crash_at) {
-            sleep_until(next < crash_at ? next : crash_at);
+            axl_sleep_until(next < crash_at ? next : crash_at);
             if (axl_rdtsc() >= crash_at) {
                 break;
             }

@@ -147,6 +147,26 @@ class ScenarioTest(unittest.TestCase):
                           s.timeout), ("", [], (), "256M", 60.0))
         self.assertEqual(s.expect.serial, ())
 
+    def test_icount(self):
+        ok = '[expect]\nexit = "pass"\n'
+        self.assertFalse(self.load('description = "d"\n' + ok).icount)
+        s = self.load('description = "d"\nicount = true\n' + ok, name="t")
+        self.assertTrue(s.icount)
+        s = self.load('description = "d"\nicount = false\n' + ok, name="u")
+        self.assertFalse(s.icount)
+        for value, kind in (('1', "an integer"), ('"yes"', "a string"),
+                            ('[true]', "an array")):
+            with self.subTest(value):
+                self.tearDown()
+                self.setUp()
+                self.assertRejects(f'description = "d"\nicount = {value}\n'
+                                   + ok, f"'icount' must be a boolean (true "
+                                         f"or false), not {kind}")
+        self.tearDown()
+        self.setUp()
+        self.assertRejects('description = "d"\n' + ok + 'icount = true\n',
+                           "unknown key 'icount' in [expect]")
+
     def test_rejects_bad_files(self):
         ok = '[expect]\nexit = "pass"\n'
         cases = [
@@ -416,6 +436,21 @@ class ArgvTest(unittest.TestCase):
         args = qemu.argv(make_scenario(), accel="kvm")
         self.assertEqual(option(args, "-accel"), "kvm")
         self.assertNotIn(option(args, "-cpu"), ("host", "max"))
+
+    def test_icount_runs_under_tcg(self):
+        self.assertNotIn("-icount", qemu.argv(make_scenario()))
+        s = make_scenario(icount=True)
+        for accel in ("tcg", "kvm"):
+            with self.subTest(accel):
+                args = qemu.argv(s, accel=accel)
+                self.assertEqual(option(args, "-icount"), "shift=0,sleep=off")
+                self.assertEqual(args.count("-icount"), 1)
+                self.assertEqual(option(args, "-accel"), "tcg")
+                self.assertEqual(option(args, "-cpu"), "max")
+                self.assertEqual(qemu.scenario_accel(s, accel), "tcg")
+        self.assertEqual(qemu.scenario_accel(make_scenario(), "kvm"), "kvm")
+        # a benchmark's own -icount is not given twice
+        self.assertEqual(qemu.with_icount(qemu.argv(s)).count("-icount"), 1)
 
     def test_unknown_accel(self):
         with self.assertRaisesRegex(AxlError, "unknown accelerator 'hvf'"):

@@ -38,11 +38,8 @@ SCENARIO_NAME = "bench-ipc"             # its image: build/scenarios/bench-ipc/
 BUILD_ALIAS = f"scenario-{SCENARIO_NAME}"
 LOG_DIR = Path("build/bench-logs")
 
-# -icount shift=0: every guest instruction advances virtual time by 1 ns,
-# and RDTSC under icount reads that clock, so TSC deltas count guest
-# instructions (user and kernel).  sleep=off: an idle guest jumps to the
-# next timer deadline instead of waiting for it in real time.
-TCG_ICOUNT = ["-icount", "shift=0,sleep=off"]
+# Virtual time under TCG: the TSC counts guest instructions (qemu.ICOUNT).
+TCG_ICOUNT = qemu.ICOUNT
 UNITS = {"tcg": "instructions", "kvm": "cycles"}
 ACCEL_CHOICES = ("tcg", "kvm", "both")
 
@@ -328,7 +325,7 @@ def guest_argv(scenario, accel, kernel):
     """QEMU's command line for one boot of the guest under accel."""
     args = qemu.argv(scenario, accel=accel, kernel=kernel)
     if accel == "tcg":
-        args += TCG_ICOUNT
+        args = qemu.with_icount(args)
     return args
 
 

@@ -27,6 +27,13 @@ KERNEL = "build/kernel/kernel.elf32"          # what -kernel loads
 KERNEL_SYMBOLS = "build/kernel/kernel.elf"    # full symbols, for gdb
 BUILD_SCENARIOS = "build/scenarios"           # <name>/<module file>
 
+# -icount shift=0: every guest instruction advances virtual time by 1 ns,
+# and RDTSC under icount reads that clock, so TSC deltas count guest
+# instructions (user and kernel).  sleep=off: an idle guest jumps to the
+# next timer deadline instead of waiting for it in real time.  TCG only:
+# a scenario with `icount = true` runs under TCG whatever accel is asked.
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+
 DEBUG_EXIT = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 EDU_DEVICE = "edu,addr=0x10,dma_mask=0xffffffffffffffff"   # PCI 00:10.0
 
@@ -117,6 +124,17 @@ def erst_args(store, key):
             "-fw_cfg", f"name={pstore.KEY_FW_CFG},file={key}"]
 
 
+def scenario_accel(scenario, accel):
+    """The accelerator a scenario really runs under: TCG when it has
+    `icount = true` (QEMU's -icount needs TCG), else accel."""
+    return "tcg" if scenario.icount else accel
+
+
+def with_icount(args):
+    """args with ICOUNT appended, unless they already have -icount."""
+    return list(args) if "-icount" in args else list(args) + ICOUNT
+
+
 def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
          qmp_socket=None, gdb_port=None, qemu=QEMU, reboot=None,
          erst_store=None, erst_key=pstore.KEY_FILE):
@@ -128,11 +146,13 @@ def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
     machine instead of ending QEMU (a guest triple fault then resets too);
     the default is to drop it only when the scenario has reboots.
     erst_store (default build/pstore/<name>.erst) and erst_key are used
-    when the scenario has the erst device.
+    when the scenario has the erst device.  A scenario with icount runs
+    under TCG with ICOUNT, even when accel is "kvm" (scenario_accel).
     """
     if accel not in ACCELS:
         raise AxlError(f"unknown accelerator {accel!r} "
                        f"(known: {', '.join(ACCELS)})")
+    accel = scenario_accel(scenario, accel)
     if reboot is None:
         reboot = scenario.reboots > 0
     cmdline = " ".join(p for p in (scenario.cmdline, extra_append) if p)
@@ -146,6 +166,8 @@ def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
     if initrd is not None:
         args += ["-initrd", initrd]
     args += ["-accel", accel, "-cpu", CPU_MODEL[accel]]
+    if scenario.icount:
+        args += ICOUNT
     for device in scenario.devices:
         args += DEVICE_ARGS[device]
     if "pvpanic" in scenario.devices:

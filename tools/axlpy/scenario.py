@@ -48,7 +48,7 @@ _PROGRAM = re.compile(r"[a-z0-9_-]+\Z")     # env.AxlUserProgram(name, ...)
 _MEMORY = re.compile(r"[1-9][0-9]*[KMG]?\Z")   # QEMU -m; bare number = MiB
 
 _TOP_KEYS = ("description", "cmdline", "modules", "devices", "memory",
-             "timeout", "reboots", "tamper", "expect")
+             "timeout", "icount", "reboots", "tamper", "expect")
 _MODULE_KEYS = ("file", "program", "args")
 _EXPECT_KEYS = ("exit", "serial", "forbid", "vga", "decoded", "decode-panic",
                 "decode-status")
@@ -109,6 +109,8 @@ class Scenario:
     expect: Expect
     reboots: int = 0   # resets after a pvpanic before a panic ends the run
     tamper: tuple = ()  # of pstore.Tamper, in file order
+    icount: bool = False  # TCG with -icount (qemu.ICOUNT): virtual time, so
+                          # latency bounds the guest asserts are reproducible
 
 
 _TOML_TYPES = {str: "a string", int: "an integer", float: "a float",
@@ -348,6 +350,8 @@ class _Parser:
                            "a number of seconds", default=DEFAULT_TIMEOUT)
         if not timeout > 0:
             self.fail("'timeout' must be a positive number of seconds")
+        icount = self.get(data, "icount", (bool,), "a boolean (true or false)",
+                          default=False)
         modules = self.get(data, "modules", (list,), "an array of tables",
                            default=[])
         devices = self.devices(data)
@@ -369,7 +373,13 @@ class _Parser:
             expect=self.expect(data, devices, reboots),
             reboots=reboots,
             tamper=self.tamper(data, devices, reboots),
+            icount=icount,
         )
+
+
+def valid_name(name):
+    """Whether name can be a scenario's (its directory's) name."""
+    return bool(_NAME.match(name))
 
 
 def exit_names(codes):

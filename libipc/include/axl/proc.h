@@ -57,6 +57,9 @@
 /* Bits the supervisor signals on a process's notification (IRQs use bits 0..23). */
 #define AXL_NOTIFY_HEARTBEAT (1ull << 63) /* answer by signalling AXL_PROC_SLOT_HEARTBEAT */
 #define AXL_NOTIFY_INJECT (1ull << 62)    /* a fault injection is waiting in the info page */
+/* The bit of the process's own timer: axl_sleep_until and axl_sleep_us (<axl/time.h>) arm the
+ * notification's timer with it (the driver library's timer, drivers/lib/, uses it too). */
+#define AXL_NOTIFY_SLEEP (1ull << 32)
 
 #include <axl/inject.h>
 
