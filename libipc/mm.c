@@ -8,8 +8,8 @@
 #include <axl/proc.h>
 #include <axl/protocols.h>
 #include <axl/rpc.h>
+#include <axl/time.h>
 
-#define TIMER_BIT (1ull << 33) /* of the process's own notification: the backoff's timer */
 #define BACKOFF_MAX_US 100000
 
 long axl_mm_attach(uint64_t ep, uint64_t *base, uint64_t *pages)
@@ -41,23 +41,6 @@ long axl_mm_attach(uint64_t ep, uint64_t *base, uint64_t *pages)
         }
     }
     return err;
-}
-
-/* Waits about us microseconds on a timer of the process's notification. */
-static void backoff(uint64_t us)
-{
-    uint64_t hz = axl_procinfo && axl_procinfo->tsc_hz >= 1000000 ? axl_procinfo->tsc_hz
-                                                                    : 1000000000ull;
-    uint64_t until = axl_rdtsc() + us * (hz / 1000000), now, word;
-
-    while ((now = axl_rdtsc()) < until) {
-        uint64_t left = (until - now) / (hz / 1000000);
-        if (axl_ntfn_set_timer(AXL_PROC_SLOT_NOTIFICATION, TIMER_BIT, left ? left : 1) !=
-            AXL_E_OK) {
-            return; /* no timer: do not spin */
-        }
-        axl_wait(AXL_PROC_SLOT_NOTIFICATION, &word);
-    }
 }
 
 long axl_mm_alloc(uint64_t ep, uint64_t n, uint64_t deadline_us, uint64_t *addr,
@@ -96,7 +79,7 @@ long axl_mm_alloc(uint64_t ep, uint64_t n, uint64_t deadline_us, uint64_t *addr,
         if (spent_us >= deadline_us) {
             return AXL_S_LIMIT;
         }
-        backoff(wait_us < deadline_us - spent_us ? wait_us : deadline_us - spent_us);
+        axl_sleep_us(wait_us < deadline_us - spent_us ? wait_us : deadline_us - spent_us);
     }
 }
 
