@@ -13,6 +13,11 @@
  *   count=N     requests (default 1000; 1..20000)
  *   report=MS   a progress line every MS milliseconds (default 1000)
  *   n=K         the factorial asked for (default 10; 0..65535)
+ *   op=OP       factorial (default): EDU_FACTORIAL, checked against n! mod 2^32; or status:
+ *               EDU_STATUS, whose identification register must read 0x....00ed. QEMU
+ *               computes a factorial in a host thread outside virtual time, so its round
+ *               trip varies with the host's load even under icount; a status request is a
+ *               register read in the vCPU, and its latency is the system's alone
  * A missing or bad argument is an error line and exit status 2.
  *
  * The schedule is absolute: request i is due at start + i * period
@@ -49,6 +54,7 @@
 
 static struct {
     uint64_t bound_us, period_us, count, report_ms, n;
+    bool status; /* op=status */
 } opt = {.period_us = 2000, .count = 1000, .report_ms = 1000, .n = 10};
 
 static uint64_t lat[MAX_COUNT]; /* TSC ticks of each request */
@@ -111,9 +117,15 @@ static bool parse(const char *args)
             ok = number(tok, value, 1, 3600000, &opt.report_ms);
         } else if (strcmp(tok, "n") == 0) {
             ok = number(tok, value, 0, AXL_EDU_FACTORIAL_MAX, &opt.n);
+        } else if (strcmp(tok, "op") == 0) {
+            ok = strcmp(value, "factorial") == 0 || strcmp(value, "status") == 0;
+            opt.status = strcmp(value, "status") == 0;
+            if (!ok) {
+                printf("latclient: error: op=%s (factorial or status)\n", value);
+            }
         } else {
             printf("latclient: error: unknown argument %s=%s (known: bound, period, count, "
-                   "report, n)\n", tok, value);
+                   "report, n, op)\n", tok, value);
             return false;
         }
         if (!ok) {
@@ -148,8 +160,10 @@ static bool open_edu(void)
 static bool request(uint64_t i, uint64_t *ticks)
 {
     struct axl_msg m;
-    axl_rpc_begin(&m, AXL_OP_EDU_FACTORIAL);
-    axl_msg_put_word(&m, opt.n);
+    axl_rpc_begin(&m, opt.status ? AXL_OP_EDU_STATUS : AXL_OP_EDU_FACTORIAL);
+    if (!opt.status) {
+        axl_msg_put_word(&m, opt.n);
+    }
     uint64_t t0 = axl_rdtsc();
     long st = axl_service_call(&edu, &m, AXL_CALL_IDEMPOTENT);
     *ticks = axl_rdtsc() - t0;
@@ -157,6 +171,14 @@ static bool request(uint64_t i, uint64_t *ticks)
     if (st != AXL_E_OK) {
         printf("latclient: request %llu failed: %s\n", (unsigned long long)i, axl_strerror(st));
         return false;
+    }
+    if (opt.status) {
+        if ((got & 0xffff) != 0x00ed) {
+            printf("latclient: request %llu: identification %#llx, not an edu device\n",
+                   (unsigned long long)i, (unsigned long long)got);
+            return false;
+        }
+        return true;
     }
     if (got != want) {
         printf("latclient: request %llu: %llu! = %llu, expected %llu\n", (unsigned long long)i,

@@ -24,6 +24,7 @@
 #include "domain.h"
 #include "manifest.h"
 #include "mem.h"
+#include "pager.h"
 #include "proc.h"
 #include "pstore.h"
 #include "supervise.h"
@@ -197,6 +198,9 @@ static void serve(uint64_t ep)
         }
         case AXL_OP_SUP_INJECT:
             reply_status(supervise_inject_request(p, &m));
+            break;
+        case AXL_OP_SUP_FAULT: /* from an external pager (pager.c) */
+            reply_status(pager_fault_request(p, &m));
             break;
         default:
             if (!pstore_request(p, &m)) {

@@ -666,6 +666,17 @@ static void comp_endpoints(struct parser *p, unsigned line, const char *val)
               &p->comp->nendpoints);
 }
 
+static void comp_pager(struct parser *p, unsigned line, const char *val)
+{
+    if (!valid_name(val)) {
+        bad_value(p, line, "pager", val, "a component's name (a-z, 0-9 and '-'; 1 to 23 characters)");
+        return;
+    }
+    p->comp->pager_line = line;
+    copy_name(p->comp->pager.name, val);
+    p->comp->pager.index = MF_NONE;
+}
+
 static void comp_args(struct parser *p, unsigned line, const char *val)
 {
     size_t n = strlen(val);
@@ -887,6 +898,7 @@ static const struct key component_keys[] = {
     {"memory", comp_memory},
     {"devices", comp_devices},
     {"endpoints", comp_endpoints},
+    {"pager", comp_pager},
     {"args", comp_args},
     {"restart", comp_restart},
     {"max-restarts", comp_max_restarts},
@@ -1310,6 +1322,14 @@ static void reject_callers_of_rejected(struct manifest *m)
                     changed = true;
                 }
             }
+            unsigned pg = c->pager.index;
+            if (c->valid && c->pager.name[0] && pg != MF_NONE && pg != i &&
+                !m->components[pg].valid) {
+                reject_component(m, c, c->pager_line,
+                                 "component '%s' was rejected (pager is a rejected component)",
+                                 c->pager.name);
+                changed = true;
+            }
         }
     } while (changed);
 }
@@ -1340,6 +1360,16 @@ static void resolve(struct manifest *m)
                                  "no component '%s' (endpoint to an unknown component)", r->name);
             } else if (r->index == i) {
                 reject_component(m, c, c->endpoints_line, "endpoint to itself");
+            }
+        }
+        if (c->pager.name[0]) {
+            c->pager.index = (uint8_t)find_component(m, c->pager.name);
+            if (c->pager.index == MF_NONE) {
+                reject_component(m, c, c->pager_line,
+                                 "no component '%s' (pager is an unknown component)",
+                                 c->pager.name);
+            } else if (c->pager.index == i) {
+                reject_component(m, c, c->pager_line, "pager is itself");
             }
         }
     }

@@ -157,6 +157,11 @@ struct mf_component {
     unsigned nendpoints;
     unsigned endpoints_line;
 
+    /* pager = NAME: the component whose service endpoint gets this one's faults (seL4's
+     * external pager; servers/mm, docs/swap.md). name "" = none: the supervisor's. */
+    struct mf_ref pager; /* index into manifest.components */
+    unsigned pager_line;
+
     char args[MF_ARGS_MAX + 1]; /* NUL-terminated; "" by default */
 
     /* For the supervisor (supervise.c, docs/supervisor.md). */

@@ -19,6 +19,7 @@
 #include "devmem.h"
 #include "domain.h"
 #include "mem.h"
+#include "pager.h"
 #include "proc.h"
 #include "supervise.h"
 
@@ -581,8 +582,11 @@ static long build(struct proc *p, const struct elf_image *img, const uint8_t *da
     err = axl_cnode_mint(AXL_SLOT_CNODE, cn_guarded, AXL_SLOT_CNODE, p->cnode, AXL_RIGHTS_ALL,
                          64 - AXL_PROC_CNODE_RADIX);
     if (err == AXL_E_OK) {
-        err = axl_cnode_mint(AXL_SLOT_CNODE, fault_ep, AXL_SLOT_CNODE, root_ep, AXL_RIGHT_WRITE,
-                             PROC_FAULT_BADGE | p->pid);
+        uint64_t src = pager_fault_source(p, root_ep); /* the supervisor, or its pager */
+        what = src ? what : "its pager's endpoint (the pager is not there)";
+        err = src ? axl_cnode_mint(AXL_SLOT_CNODE, fault_ep, AXL_SLOT_CNODE, src, AXL_RIGHT_WRITE,
+                                   PROC_FAULT_BADGE | p->pid)
+                  : AXL_E_INVALID_CAPABILITY;
     }
     if (err == AXL_E_OK) {
         err = give(p, AXL_PROC_SLOT_TCB, p->tcb, AXL_RIGHTS_ALL, 0);

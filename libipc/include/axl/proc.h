@@ -47,6 +47,12 @@
 /* The rest of the IPC buffer's page: words the process writes for the supervisor to read. */
 #define AXL_PROC_STATUS_ADDR (AXL_PROC_IPC_BUFFER + 3072)
 #define AXL_PROC_PERSIST_BASE 0x300000000ull /* memory kept across restarts (persist =), at 12 GiB */
+/* The badge bit of a process's fault endpoint (its pid in the low bits): how an external pager
+ * (manifest: pager = ...) tells a fault message from a request. */
+#define AXL_PROC_FAULT_BADGE (1ull << 40)
+/* Paged memory (servers/mm, docs/swap.md): a client's window at 16 GiB, at most 64 MiB. */
+#define AXL_PROC_PAGED_BASE 0x400000000ull
+#define AXL_PROC_PAGED_MAX (64ull << 20)
 
 /* Bits the supervisor signals on a process's notification (IRQs use bits 0..23). */
 #define AXL_NOTIFY_HEARTBEAT (1ull << 63) /* answer by signalling AXL_PROC_SLOT_HEARTBEAT */

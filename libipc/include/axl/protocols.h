@@ -19,7 +19,8 @@
     X(0x108, SUP_PSTORE_READ, "MR0 index, MR1 offset -> str bytes (as many as one reply holds)") \
     X(0x109, SUP_SPAWN, "MR0 heap bytes (0: the caller's), str module, str args, str domain (\"\": own; another: may-kill) -> MR1 pid (may-spawn; LIMIT: process limit, NOT_ENOUGH_MEMORY: the domain's memory)") \
     X(0x10a, SUP_DOMAIN_INFO, "str domain (\"\": own) -> MR1 memory, MR2 used, MR3 procs, MR4 max-procs, MR5 spawned, MR6 refused nomem, MR7 refused limit, MR8 restarts, MR9 kernel watermark, MR10 free RAM, MR11 root slots, MR12 killed") \
-    X(0x10b, SUP_DOMAIN_KILL, "str domain -> MR1 processes killed, MR2 bytes reclaimed (may-kill only)")
+    X(0x10b, SUP_DOMAIN_KILL, "str domain -> MR1 processes killed, MR2 bytes reclaimed (may-kill only)") \
+    X(0x10c, SUP_FAULT, "MR0 pid, MR1 fault kind, MR2..MR8 the fault's words AXL_FAULT_MR_RIP..AXL_FAULT_MR_TSC -> (only the component named as pid's pager; else AXL_S_DENIED)")
 
 /* The name server: register, look up and withdraw services by name. */
 #define AXL_NAME_OPS(X)                                                                            \
@@ -63,6 +64,27 @@
     X(0x604, EDU_STATUS, "-> MR1 identification, MR2 instance generation, MR3 DMA transfers, MR4 completion interrupts, MR5 factorials") \
     X(0x605, EDU_BENCH_MAP, "MR0 rounds (1..1024) -> MR1 median, MR2 min, MR3 max TSC ticks of one IO_PAGE_MAP + IO_PAGE_UNMAP (ILLEGAL_OPERATION: no IO space)")
 
+/*
+ * A block device (drivers/ramdisk): blocks of AXL_BLK_BLOCK_SIZE bytes. A request past the last
+ * block, of 0 blocks, of more than one message holds, or of bytes that are not a whole number of
+ * blocks is AXL_E_RANGE and touches nothing; a failing device answers AXL_S_IO_ERROR.
+ */
+#define AXL_BLK_OPS(X)                                                                             \
+    X(0x701, BLK_INFO, "-> MR1 block size, MR2 blocks, MR3 reads, MR4 writes, MR5 errors answered") \
+    X(0x702, BLK_READ, "MR0 first block, MR1 count -> str bytes (count * block size)")             \
+    X(0x703, BLK_WRITE, "MR0 first block, str bytes (a whole number of blocks) -> MR1 blocks written")
+
+/*
+ * The memory manager (servers/mm): pages a client's anonymous memory in a window of its address
+ * space (AXL_PROC_PAGED_BASE, at most AXL_PROC_PAGED_MAX bytes) out to a block device, and is the
+ * pager (manifest: pager = mm) of the clients that use it. docs/swap.md.
+ */
+#define AXL_MM_OPS(X)                                                                              \
+    X(0x801, MM_ATTACH, "cap its VSPACE -> MR1 window base, MR2 window pages (drops what an earlier instance had)") \
+    X(0x802, MM_ALLOC, "MR0 pages -> MR1 address of the new range (LIMIT: MR1 retry after, in us)") \
+    X(0x803, MM_FREE, "MR0 address, MR1 pages -> MR1 pages dropped (no I/O), uncommitted")           \
+    X(0x804, MM_STATS, "-> MR1 frames, MR2 free, MR3 resident, MR4 on swap, MR5 page-outs, MR6 page-ins, MR7 swap failed, MR8 committed, MR9 limit, MR10 throttled, MR11 reclaimed without I/O")
+
 /* Every driver and server built on axl_serve also answers this (a liveness probe for clients;
  * the supervisor's heartbeat is a notification bit, AXL_NOTIFY_HEARTBEAT). */
 #define AXL_COMMON_OPS(X) X(0x001, PING, "-> MR1 pid")
@@ -70,7 +92,8 @@
 enum axl_op {
 #define AXL_X(label, name, text) AXL_OP_##name = (label),
     AXL_COMMON_OPS(AXL_X) AXL_SUPERVISOR_OPS(AXL_X) AXL_NAME_OPS(AXL_X) AXL_CONSOLE_OPS(AXL_X)
-        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X) AXL_EDU_OPS(AXL_X)
+        AXL_UART_OPS(AXL_X) AXL_STORE_OPS(AXL_X) AXL_EDU_OPS(AXL_X) AXL_BLK_OPS(AXL_X)
+            AXL_MM_OPS(AXL_X)
 #undef AXL_X
 };
 
@@ -79,6 +102,10 @@ enum axl_op {
 #define AXL_SERVICE_UART "uart"
 #define AXL_SERVICE_STORE "store"
 #define AXL_SERVICE_EDU "edu"
+#define AXL_SERVICE_RAMDISK "ramdisk"
+#define AXL_SERVICE_MM "mm"
+
+#define AXL_BLK_BLOCK_SIZE 512
 
 /* The check word of a store reply: a hash of the operation, key and result. */
 static inline unsigned long long axl_store_check(unsigned long long op, unsigned long long key,

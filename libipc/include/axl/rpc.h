@@ -33,7 +33,7 @@ struct axl_inject;
     X(39, RESTARTED, "the service restarted; the outcome of the request is unknown")               \
     X(40, TIMEOUT, "no answer in time")                                                            \
     X(41, FAILED, "the service failed and its supervisor gave up on it")                           \
-    X(42, PROTOCOL, "the service broke the protocol (wrong label or length): reported to the supervisor")                              \
+    X(42, PROTOCOL, "the service broke the protocol (wrong label or length): reported to the supervisor") \
     X(43, LIMIT, "a limit is reached: try again later (processes, threads or committed memory)")
 
 enum axl_service_status {

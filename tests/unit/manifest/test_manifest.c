@@ -740,6 +740,53 @@ static void test_endpoint_errors(void **state)
     assert_true(comp("d")->valid);
 }
 
+/* pager = NAME: resolved like an endpoint, with its own errors. */
+static void test_pager(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("[component client]\n" /* 1 */
+                           "pager = mm\n"          /* 2 */
+                           "[component mm]\n"),    /* 3 */
+                     2);
+    assert_int_equal(m.nerrors, 0);
+    assert_string_equal(comp("client")->pager.name, "mm");
+    assert_int_equal(comp("client")->pager.index, 1);
+    assert_int_equal(comp("client")->pager_line, 2);
+    assert_string_equal(comp("mm")->pager.name, ""); /* none: the supervisor */
+
+    assert_int_equal(parse("[component a]\n"     /* 1 */
+                           "pager = a\n"         /* 2 */
+                           "[component b]\n"     /* 3 */
+                           "pager = nope\n"      /* 4 */
+                           "[component c]\n"     /* 5 */
+                           "pager = Mm\n"        /* 6 */
+                           "[component d]\n"     /* 7 */
+                           "pager = x, y\n"      /* 8 */
+                           "[component e]\n"     /* 9 */
+                           "pager = d\n"         /* 10 */
+                           "[component f]\n"),   /* 11 */
+                     1);
+    expect_errors(5,
+                  "line 6: component 'c': bad pager 'Mm' (a component's name (a-z, 0-9 and '-'; "
+                  "1 to 23 characters))",
+                  "line 8: component 'd': bad pager 'x, y' (a component's name (a-z, 0-9 and '-'; "
+                  "1 to 23 characters))",
+                  "line 2: component 'a': pager is itself",
+                  "line 4: component 'b': no component 'nope' (pager is an unknown component)",
+                  "line 10: component 'e': component 'd' was rejected (pager is a rejected "
+                  "component)");
+    assert_true(comp("f")->valid);
+    assert_false(comp("e")->valid);
+
+    /* A repeated key is an error, as for every key. */
+    assert_int_equal(parse("[component a]\n"
+                           "pager = b\n"
+                           "pager = b\n"
+                           "[component b]\n"),
+                     1);
+    assert_false(comp("a")->valid);
+}
+
 /* Required: a component whose boot module is missing is rejected, and so are its callers. */
 static void test_missing_module(void **state)
 {
@@ -1139,6 +1186,7 @@ int main(void)
         cmocka_unit_test(test_invalid_device_rejects_users),
         cmocka_unit_test(test_device_and_endpoint_lists),
         cmocka_unit_test(test_endpoint_errors),
+        cmocka_unit_test(test_pager),
         cmocka_unit_test(test_missing_module),
         cmocka_unit_test(test_domains),
         cmocka_unit_test(test_module_matching),
