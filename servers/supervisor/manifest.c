@@ -1279,8 +1279,8 @@ static void resolve_domains(struct manifest *m)
             reject_component(m, c, c->domain_line, "domain '%s' was rejected", c->domain.name);
         } else if (c->valid && c->priority > m->domains[d].priority) {
             reject_component(m, c, c->domain_line,
-                             "priority %u is above the highest its domain '%s' allows (%u)", c->priority,
-                             c->domain.name, m->domains[d].priority);
+                             "priority %u is above the highest its domain '%s' allows (%u)",
+                             c->priority, c->domain.name, m->domains[d].priority);
         } else if (c->valid && ++members[d] > m->domains[d].max_procs) {
             reject_component(m, c, c->domain_line,
                              "domain '%s' is full: it holds at most %u processes (max-procs)",
@@ -1433,31 +1433,30 @@ static bool module_matches(const char *want, const char *name, bool exact)
     return name[0] == '.' && name[1] == 'e' && name[2] == 'l' && name[3] == 'f' && name[4] == 0;
 }
 
+/* The index of the boot module want names, or -1. An exact name wins over "<want>.elf",
+ * whatever their order. */
+static int find_module(const char *want, const char *const *names, size_t n)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t j = 0; j < n; j++) {
+            if (names[j] && module_matches(want, names[j], pass == 0)) {
+                return (int)j;
+            }
+        }
+    }
+    return -1;
+}
+
 unsigned manifest_check_modules(struct manifest *m, const char *const *names, size_t n)
 {
     for (unsigned i = 0; i < m->ncomponents; i++) {
         struct mf_component *c = &m->components[i];
-        c->module_index = -1;
-        /* An exact name wins over "<module>.elf", whatever their order. */
-        for (int pass = 0; pass < 2 && c->module_index < 0; pass++) {
-            for (size_t j = 0; j < n && c->module_index < 0; j++) {
-                if (names[j] && module_matches(c->module, names[j], pass == 0)) {
-                    c->module_index = (int)j;
-                }
-            }
-        }
+        c->module_index = find_module(c->module, names, n);
         if (c->module_index < 0 && c->valid) {
             reject_component(m, c, c->module_line, "no boot module '%s'", c->module);
         }
         for (unsigned k = 0; k < c->nspawn; k++) {
-            c->spawn_index[k] = -1;
-            for (int pass = 0; pass < 2 && c->spawn_index[k] < 0; pass++) {
-                for (size_t j = 0; j < n && c->spawn_index[k] < 0; j++) {
-                    if (names[j] && module_matches(c->spawn[k], names[j], pass == 0)) {
-                        c->spawn_index[k] = (int)j;
-                    }
-                }
-            }
+            c->spawn_index[k] = find_module(c->spawn[k], names, n);
             if (c->spawn_index[k] < 0 && c->valid) {
                 reject_component(m, c, c->spawn_line, "no boot module '%s' (in may-spawn)",
                                  c->spawn[k]);
