@@ -451,6 +451,10 @@ class ArgvTest(unittest.TestCase):
         self.assertEqual(qemu.scenario_accel(make_scenario(), "kvm"), "kvm")
         # a benchmark's own -icount is not given twice
         self.assertEqual(qemu.with_icount(qemu.argv(s)).count("-icount"), 1)
+        self.assertEqual(qemu.with_icount(["q"]), ["q"] + qemu.ICOUNT)
+        extra = ["-icount", "shift=0,sleep=off", "-d", "int"]
+        self.assertEqual(qemu.extra_args(s, extra), ["-d", "int"])
+        self.assertEqual(qemu.extra_args(make_scenario(), extra), extra)
 
     def test_unknown_accel(self):
         with self.assertRaisesRegex(AxlError, "unknown accelerator 'hvf'"):

@@ -135,6 +135,17 @@ def with_icount(args):
     return list(args) if "-icount" in args else list(args) + ICOUNT
 
 
+def extra_args(scenario, extra):
+    """extra QEMU arguments for a run of scenario: as given, but without a
+    "-icount X" pair when the scenario's own icount already put one in
+    argv() (a benchmark asks for icount of every TCG run)."""
+    extra = list(extra)
+    if scenario.icount and "-icount" in extra:
+        i = extra.index("-icount")
+        del extra[i:i + 2]
+    return extra
+
+
 def argv(scenario, *, accel="tcg", kernel=KERNEL, extra_append="",
          qmp_socket=None, gdb_port=None, qemu=QEMU, reboot=None,
          erst_store=None, erst_key=pstore.KEY_FILE):

@@ -399,11 +399,7 @@ def run(scenario, codes, options, logs=Logs(), echo=None, supervisor=None,
                          extra_append=options.extra_append,
                          qmp_socket=sock, gdb_port=options.gdb_port,
                          reboot=flow.allowed > 0)
-        extra = list(options.extra_qemu)
-        if scenario.icount and "-icount" in extra:   # already in args
-            i = extra.index("-icount")
-            del extra[i:i + 2]
-        args += extra
+        args += qemu.extra_args(scenario, options.extra_qemu)
         serial_log, stderr = _open_logs(stack, logs, args)
         capture = SerialCapture(echo=echo, log=serial_log)
         proc = supervisor.start(args, cwd=root,
