@@ -28,8 +28,8 @@
 #include <axl/protocols.h>
 #include <axl/rpc.h>
 #include <axl/service.h>
+#include <axl/time.h>
 
-#define TIMER_BIT (1ull << 32)
 
 static struct axl_service edu;
 static unsigned long requests, failures;
@@ -47,14 +47,6 @@ static void failed(const char *fmt, ...)
 }
 
 /* Sleeps about ms milliseconds on its own notification's timer. */
-static void sleep_ms(unsigned ms)
-{
-    uint64_t word;
-    if (axl_ntfn_set_timer(AXL_PROC_SLOT_NOTIFICATION, TIMER_BIT, ms * 1000ull) == AXL_E_OK) {
-        axl_wait(AXL_PROC_SLOT_NOTIFICATION, &word);
-    }
-}
-
 static long call(struct axl_msg *m)
 {
     requests++;
@@ -250,7 +242,7 @@ int main(void)
     for (unsigned i = 0; i < 200 && err == AXL_S_NOT_FOUND; i++) {
         err = axl_service_open(&edu, AXL_SERVICE_EDU);
         if (err == AXL_S_NOT_FOUND) {
-            sleep_ms(10); /* the driver has not registered yet */
+            axl_sleep_us(10000); /* the driver has not registered yet */
         }
     }
     if (err != AXL_E_OK) {

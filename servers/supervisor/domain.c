@@ -234,22 +234,24 @@ static const struct proc *private_proc(const struct domain *d)
     return NULL;
 }
 
-static uint64_t watermark(uint64_t ut)
+/* The kernel's word on untyped ut: its size and its watermark (bytes used); false if none. */
+static bool untyped_info(uint64_t ut, uint64_t *size, uint64_t *used)
 {
     struct axl_cap_info ci;
+    *size = *used = 0;
     if (!ut || axl_cnode_inspect(AXL_SLOT_CNODE, ut, &ci) != AXL_E_OK || ci.type != AXL_OBJ_UNTYPED) {
-        return 0;
+        return false;
     }
-    return ci.badge; /* an untyped's word: bytes used */
+    *size = 1ull << ci.size_bits;
+    *used = ci.badge; /* an untyped's word: bytes used */
+    return true;
 }
 
-static uint64_t region_size(uint64_t ut)
+static uint64_t watermark(uint64_t ut)
 {
-    struct axl_cap_info ci;
-    if (!ut || axl_cnode_inspect(AXL_SLOT_CNODE, ut, &ci) != AXL_E_OK || ci.type != AXL_OBJ_UNTYPED) {
-        return 0;
-    }
-    return 1ull << ci.size_bits;
+    uint64_t size, used;
+    untyped_info(ut, &size, &used);
+    return used;
 }
 
 uint64_t domain_size(const struct domain *d)
@@ -258,7 +260,11 @@ uint64_t domain_size(const struct domain *d)
         return d->refused ? 0 : 1ull << d->bits;
     }
     const struct proc *p = private_proc(d);
-    return p ? region_size(p->region) : 0;
+    uint64_t size = 0, used;
+    if (p) {
+        untyped_info(p->region, &size, &used);
+    }
+    return size;
 }
 
 uint64_t domain_used(const struct domain *d)
